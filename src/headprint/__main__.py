@@ -1,0 +1,5 @@
+import sys
+
+from headprint.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""headprint analysis stage."""

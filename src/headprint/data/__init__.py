@@ -1,0 +1,1 @@
+"""headprint data stage."""

@@ -1,0 +1,145 @@
+"""Load a causal LM and its tokenizer from a built-in name, a local folder, or a hub id.
+
+``load_model`` always returns a ``LoadedModel`` whose ``fingerprint`` identifies the exact
+weights (sha256 of the GGUF or safetensors file, or the hub commit), so every artifact can
+say which model made it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from headprint.io import atomic_replace_dir, atomic_write_json
+from headprint.models.registry import (BUILTIN_MODELS, UnknownModelError, builtin_gguf_path,
+                                       cache_root, file_sha256)
+
+__all__ = ["LoadedModel", "load_model", "resolve_dtype", "weights_fingerprint"]
+
+log = logging.getLogger(__name__)
+_FINGERPRINT_FILE = "headprint-model.json"
+
+
+@dataclass
+class LoadedModel:
+    """A model ready for headprint: ``model`` (eval mode, parameters frozen), ``tokenizer``."""
+
+    model: Any
+    tokenizer: Any
+    name: str          # what the user asked for (built-in name, folder, or hub id)
+    fingerprint: str   # "sha256:<hex>" of the weights, or "hub:<commit>"
+    source: str        # "builtin" | "local" | "hub"
+    path: str          # folder the weights were read from
+
+
+def resolve_dtype(dtype: str | torch.dtype | None) -> torch.dtype:
+    if dtype is None or dtype == "auto":
+        return torch.float32
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    table = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
+             "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}
+    if dtype not in table:
+        raise ValueError(f"unknown dtype {dtype!r}; choose one of {sorted(table)}")
+    return table[dtype]
+
+
+def weights_fingerprint(folder: str | Path) -> str:
+    """sha256 over a folder's weight files (recorded once in ``headprint-model.json``)."""
+    folder = Path(folder)
+    recorded = folder / _FINGERPRINT_FILE
+    if recorded.exists():
+        try:
+            return json.loads(recorded.read_text())["fingerprint"]
+        except (KeyError, json.JSONDecodeError):
+            pass
+    files = sorted(folder.glob("*.safetensors")) or sorted(folder.glob("*.bin")) \
+        or sorted(folder.glob("*.gguf"))
+    if not files:
+        raise UnknownModelError(f"{folder} holds no weights (*.safetensors, *.bin or *.gguf)")
+    if len(files) == 1:
+        return "sha256:" + file_sha256(files[0])
+    import hashlib
+
+    joined = hashlib.sha256("".join(file_sha256(f) for f in files).encode()).hexdigest()
+    return "sha256:" + joined
+
+
+def _convert_builtin(name: str) -> Path:
+    """Dequantize a built-in GGUF once into ``<cache>/models/<name>`` (float32 safetensors)."""
+    final = cache_root() / "models" / name
+    if (final / _FINGERPRINT_FILE).exists():
+        return final
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = builtin_gguf_path(name)
+    log.info("converting %s (%s) to float32 safetensors in %s (first load only)",
+             name, gguf.name, final)
+
+    def build(tmp: Path) -> None:
+        model = AutoModelForCausalLM.from_pretrained(
+            str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        # A GGUF-loaded model refuses save_pretrained until its quantization marks are gone.
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        atomic_write_json(tmp / _FINGERPRINT_FILE, {
+            "name": name, "gguf": gguf.name, "fingerprint": "sha256:" + file_sha256(gguf)})
+
+    return atomic_replace_dir(build, final)
+
+
+def load_model(name: str, dtype: str | torch.dtype | None = None,
+               device: str | torch.device | None = None,
+               attn_implementation: str = "sdpa", device_map: str | None = None,
+               freeze: bool = True) -> LoadedModel:
+    """Load ``name``: a built-in name, a local folder (checkpoints included) or a hub id.
+
+    Raises:
+        UnknownModelError: with the list of built-in names, when nothing matches.
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    torch_dtype = resolve_dtype(dtype)
+    if name in BUILTIN_MODELS:
+        folder, source = _convert_builtin(name), "builtin"
+    elif Path(name).expanduser().is_dir():
+        folder, source = Path(name).expanduser(), "local"
+    elif Path(name).expanduser().exists() or name.startswith((".", "/", "~")) or \
+            name.count("/") != 1:
+        raise UnknownModelError(
+            f"unknown model {name!r}: not a built-in name ({', '.join(BUILTIN_MODELS)}), "
+            f"not a model folder, and not a hub id of the form owner/name")
+    else:
+        folder, source = name, "hub"
+    kwargs: dict[str, Any] = {"dtype": torch_dtype, "attn_implementation": attn_implementation}
+    if device_map:
+        kwargs["device_map"] = device_map
+    try:
+        model = AutoModelForCausalLM.from_pretrained(str(folder), **kwargs)
+        tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    except OSError as err:
+        if source != "hub":
+            raise
+        raise UnknownModelError(
+            f"could not load {name!r} from the hub ({err.__class__.__name__}); built-in models "
+            f"that work offline: {', '.join(BUILTIN_MODELS)}") from err
+    if device is not None and not device_map:
+        model.to(device)
+    model.eval()
+    if freeze:
+        model.requires_grad_(False)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if source == "hub":
+        fingerprint = "hub:" + str(getattr(model.config, "_commit_hash", None) or "unknown")
+    else:
+        fingerprint = weights_fingerprint(folder)
+    return LoadedModel(model, tokenizer, name, fingerprint, source, str(folder))

@@ -1,0 +1,116 @@
+"""Hooks that read per-head scores off the unmodified model during one backward pass.
+
+``paper`` method: a forward pre-hook on each attention output projection sees the heads'
+outputs ``O`` (``[B, T, H*D]``); a tensor hook on ``O`` receives ``dℓ/dO`` during backward.
+The head score is ``|Σ_t ⟨O_t, dℓ/dO_t⟩|`` per sample, which equals
+``|Σ_ij A_ij dℓ/dA_ij|`` because ``O = A V``. No attention matrix is ever formed, so the
+model keeps its SDPA (or flash) kernel.
+
+``abs`` method: see :mod:`headprint.patterns.abs_attention`.
+
+The model's parameters stay frozen; the only tensor made to require grad is the output of
+the input embedding, so backward computes activation gradients and nothing else.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+import torch
+
+from headprint.models.architecture import AttentionLayout
+
+__all__ = ["ScoreRecorder", "grad_entry_point", "paper_method_hooks", "frozen_parameters"]
+
+
+class ScoreRecorder:
+    """Collects head scores of one batch into a float32 ``[B, L, H]`` tensor.
+
+    ``token_mask`` (``[B, T]`` bool) marks real tokens; pads never contribute.
+    """
+
+    def __init__(self, layout: AttentionLayout, token_mask: torch.Tensor) -> None:
+        self.layout = layout
+        self.token_mask = token_mask
+        batch = token_mask.shape[0]
+        self.scores = torch.full((batch, layout.num_layers, layout.num_heads), float("nan"),
+                                 dtype=torch.float32)
+        self.filled = [False] * layout.num_layers
+
+    def record(self, layer: int, per_sample_head: torch.Tensor) -> None:
+        """Store ``[B, H]`` scores of ``layer`` (already absolute values)."""
+        self.scores[:, layer] = per_sample_head.detach().to(torch.float32).cpu()
+        self.filled[layer] = True
+
+    def result(self) -> torch.Tensor:
+        missing = [i for i, done in enumerate(self.filled) if not done]
+        if missing:
+            raise RuntimeError(
+                f"no gradient reached layers {missing}: the loss does not depend on them "
+                f"(is every target masked?)")
+        return self.scores
+
+
+@contextmanager
+def grad_entry_point(model: torch.nn.Module) -> Iterator[None]:
+    """Make the input embeddings' output the one leaf that requires grad."""
+
+    def make_leaf(_module, _inputs, output):
+        return output.detach().requires_grad_(True)
+
+    handle = model.get_input_embeddings().register_forward_hook(make_leaf)
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
+@contextmanager
+def paper_method_hooks(recorder: ScoreRecorder) -> Iterator[None]:
+    """Hook every output projection; scores land in ``recorder`` during backward."""
+    layout = recorder.layout
+    heads, head_dim = layout.num_heads, layout.head_dim
+
+    def make_pre_hook(layer: int):
+        def pre_hook(_module, args):
+            head_outputs = args[0]
+            if not head_outputs.requires_grad:
+                return None
+
+            def on_grad(grad: torch.Tensor) -> None:
+                batch, length = grad.shape[:2]
+                # ⟨O_t, dℓ/dO_t⟩ per head, accumulated in float32 whatever the model dtype.
+                inner = (head_outputs.float() * grad.float()).view(
+                    batch, length, heads, head_dim).sum(-1)
+                inner = inner * recorder.token_mask[:, :length, None].to(inner.dtype)
+                recorder.record(layer, inner.sum(1).abs())
+
+            head_outputs.register_hook(on_grad)
+            return None
+
+        return pre_hook
+
+    handles = [proj.register_forward_pre_hook(make_pre_hook(i))
+               for i, proj in enumerate(layout.out_projections)]
+    try:
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+@contextmanager
+def frozen_parameters(model: torch.nn.Module) -> Iterator[None]:
+    """Turn off ``requires_grad`` on every parameter for the duration, then restore it.
+
+    Lets patterns be computed in the middle of training without computing (or touching)
+    any parameter gradient.
+    """
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    for parameter in trainable:
+        parameter.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for parameter in trainable:
+            parameter.requires_grad_(True)

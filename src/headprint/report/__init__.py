@@ -1,0 +1,1 @@
+"""headprint report stage."""

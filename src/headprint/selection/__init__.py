@@ -1,0 +1,1 @@
+"""headprint selection stage."""
