@@ -112,6 +112,8 @@ def load_model(name: str, dtype: str | torch.dtype | None = None,
         folder, source = _convert_builtin(name), "builtin"
     elif Path(name).expanduser().is_dir():
         folder, source = Path(name).expanduser(), "local"
+        if not (folder / "config.json").exists():
+            raise UnknownModelError(f"{folder} is not a model folder: no config.json")
     elif Path(name).expanduser().exists() or name.startswith((".", "/", "~")) or \
             name.count("/") != 1:
         raise UnknownModelError(
@@ -119,6 +121,8 @@ def load_model(name: str, dtype: str | torch.dtype | None = None,
             f"not a model folder, and not a hub id of the form owner/name")
     else:
         folder, source = name, "hub"
+    if source != "hub":
+        fingerprint = weights_fingerprint(folder)  # fails early, naming the folder
     kwargs: dict[str, Any] = {"dtype": torch_dtype, "attn_implementation": attn_implementation}
     if device_map:
         kwargs["device_map"] = device_map
@@ -140,6 +144,4 @@ def load_model(name: str, dtype: str | torch.dtype | None = None,
         tokenizer.pad_token = tokenizer.eos_token
     if source == "hub":
         fingerprint = "hub:" + str(getattr(model.config, "_commit_hash", None) or "unknown")
-    else:
-        fingerprint = weights_fingerprint(folder)
     return LoadedModel(model, tokenizer, name, fingerprint, source, str(folder))
