@@ -1,0 +1,136 @@
+"""Library call behind ``headprint track RUN_DIR`` (paper Section 4.3, Figure 5).
+
+Run-folder contract (written by the training stage, read here)::
+
+    RUN_DIR/tracking/<task>/step-<k>/     one pattern-set folder per saved step k
+        patterns.safetensors, manifest.json   (manifest keys "task": <task>, "step": k)
+
+``step-0`` is the base model's pattern on the task, before any update; every task needs
+one, since all metrics are against it. ``RUN_DIR`` may also be the ``tracking`` folder
+itself. A step folder without ``manifest.json`` is still being written (pattern sets
+write the manifest last) and is skipped with a note, so ``track`` can run during training.
+
+Writes ``track.json``, ``track.md``, ``dynamics.png`` (correlation and MSE against step 0
+per task) and ``change-<task>.png`` (last step minus step 0) into ``out``.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from headprint.analysis import inputs
+from headprint.analysis.bootstrap import bootstrap_similarity
+from headprint.analysis.change import change
+from headprint.analysis.tables import fmt_ci, markdown_table, notes_markdown, write_result
+from headprint.analysis.tracking import series_metrics
+from headprint.patterns.artifact import MANIFEST_FILE, PatternSetError
+
+__all__ = ["run_track", "find_series", "STEP_DIR"]
+
+#: Folder name of one saved step: ``step-<k>`` with ``k`` a non-negative integer.
+STEP_DIR = re.compile(r"^step-(\d+)$")
+
+
+def find_series(run_dir: str | Path) -> tuple[dict[str, list[tuple[int, Path]]], list[str]]:
+    """Map task -> [(step, folder)] sorted by step, plus notes on skipped folders."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"run folder {run_dir} does not exist")
+    root = run_dir / "tracking" if (run_dir / "tracking").is_dir() else run_dir
+    series: dict[str, list[tuple[int, Path]]] = {}
+    notes: list[str] = []
+    for task_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        steps = []
+        for step_dir in sorted(task_dir.iterdir()):
+            match = STEP_DIR.match(step_dir.name)
+            if not (match and step_dir.is_dir()):
+                continue
+            if not (step_dir / MANIFEST_FILE).exists():
+                notes.append(f"{step_dir}: no {MANIFEST_FILE} yet (incomplete), skipped")
+                continue
+            steps.append((int(match.group(1)), step_dir))
+        if steps:
+            series[task_dir.name] = sorted(steps)
+    if not series:
+        raise ValueError(f"no tracking series under {run_dir}: expected pattern-set folders "
+                         f"{root}/<task>/step-<k>/ with a step-0 (base model) per task")
+    return series, notes
+
+
+def run_track(run_dir: str | Path, out: str | Path | None = None, *, n_boot: int = 1000,
+              confidence: float = 0.95, seed: int = 0, figures: bool = True) -> dict[str, Any]:
+    """Correlation and MSE of each saved step's pattern against step 0, per task.
+
+    Intervals (bootstrap over samples, paired when both steps scored the same samples)
+    are added where the pattern sets hold per-sample patterns.
+    """
+    series, notes = find_series(run_dir)
+    out = Path(out) if out else Path(run_dir) / "analysis" / "track"
+    results, rows, provenance, reference = {}, [], [], None
+    for task, steps in series.items():
+        items = [inputs.load(path, f"{task} step {k}") for k, path in steps]
+        for (k, path), item in zip(steps, items):
+            m = item.patterns.manifest
+            if "step" in m and int(m["step"]) != k:
+                raise PatternSetError(f"{path}: folder says step {k} but manifest says "
+                                      f"step {m['step']}")
+            if m.get("task") not in (None, task):
+                notes.append(f"{path}: manifest task {m['task']!r} differs from folder "
+                             f"{task!r}; the folder name is used")
+        reference = reference or items[0]
+        inputs.check_compatible([reference, *items], "track")
+        step_nums = [k for k, _ in steps]
+        if 0 not in step_nums:
+            raise ValueError(f"task {task!r} has no step-0 (base model) pattern set under "
+                             f"{steps[0][1].parent}; steps found: {step_nums}")
+        metrics = series_metrics([i.patterns.mean for i in items], step_nums)
+        base = items[step_nums.index(0)]
+        cis = []
+        for k, item in zip(step_nums, items):
+            ci = None
+            if k != 0 and base.has_samples and item.has_samples:
+                paired = bool(base.patterns.sample_ids) and \
+                    base.patterns.sample_ids == item.patterns.sample_ids
+                ci = bootstrap_similarity(base.patterns.per_sample, item.patterns.per_sample,
+                                          paired=paired, n_boot=n_boot,
+                                          confidence=confidence, seed=seed)
+            cis.append(ci)
+        if len(step_nums) == 1:
+            notes.append(f"{task}: only step 0 saved, nothing to track yet")
+        notes += [f"{task}: {n}" for n in metrics.notes]
+        results[task] = {**metrics.as_dict(), "ci": cis,
+                         "n_samples": [i.patterns.manifest.get("n_samples") for i in items]}
+        rows += [[task, k, fmt_ci(c, ci and ci["corr"]), fmt_ci(e, ci and ci["mse"]), r, n]
+                 for k, c, e, r, ci, n in zip(metrics.steps, metrics.corr, metrics.mse,
+                                              metrics.rel_mse, cis,
+                                              results[task]["n_samples"])]
+        provenance += [inputs.provenance(i) for i in items]
+        if figures and len(items) > 1:
+            from headprint.report.figures import plot_change
+
+            last = items[step_nums.index(max(step_nums))]
+            plot_change(change(base.patterns.mean, last.patterns.mean),
+                        f"{task}: change from step 0 to step {max(step_nums)}",
+                        out / f"change-{inputs.slug(task)}.png")
+    files = [f"change-{inputs.slug(t)}.png" for t in results if len(series[t]) > 1] \
+        if figures else []
+    if figures:
+        from headprint.report.figures import plot_dynamics
+
+        plot_dynamics(results, out / "dynamics.png",
+                      "Activation pattern vs. the base model during fine-tuning")
+        files.insert(0, "dynamics.png")
+    model = reference.patterns.model if reference else "?"
+    md = ("# Pattern dynamics during fine-tuning (Figure 5)\n\n"
+          f"Pearson r and MSE of each saved step's pattern against step 0 (the base model), "
+          f"per task; model {model}. rel. MSE = MSE / mean(step-0 pattern²). Brackets: "
+          f"{confidence:.0%} bootstrap interval over samples ({n_boot} replicates, "
+          f"seed {seed}).\n\n"
+          + markdown_table(["task", "step", "Pearson r vs step 0", "MSE vs step 0",
+                            "rel. MSE", "N"], rows)
+          + "\n" + notes_markdown(notes))
+    payload = {"params": {"run_dir": str(run_dir), "n_boot": n_boot,
+                          "confidence": confidence, "seed": seed},
+               "series": results, "inputs": provenance, "notes": notes, "files": files}
+    return write_result(out, "track", "track", payload, md)
