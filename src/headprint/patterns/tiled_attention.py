@@ -1,0 +1,180 @@
+"""Memory-bounded attention for the ``abs`` method: SDPA forward, tiled recomputing backward.
+
+``abs`` needs ``Σ_ij |A_ij · dℓ/dA_ij|`` per (sample, head), i.e. every product of an
+attention probability with its gradient. Holding ``A`` for every layer costs ``L·H·T²``
+floats. :class:`TiledAbsAttention` instead
+
+- runs the forward with the same SDPA call the model would make anyway (so nothing
+  ``T×T`` is kept: only ``q``, ``k``, ``v`` and the mask are saved), and
+- in the backward, walks over blocks of ``block`` queries; for each block it recomputes the
+  probabilities ``A`` (``[B, H, block, w]``, ``w`` = the keys the block can see), forms
+  ``dA = dO·Vᵀ``, adds ``Σ |A ⊙ dA|`` to the head scores, and returns the exact gradients
+  ``dV += Aᵀ dO``, ``dS = A ⊙ (dA − rowsum(A ⊙ dA))``, ``dQ = scale · dS K``,
+  ``dK += scale · dSᵀ Q``. All of it in float32, whatever the model dtype.
+
+The largest tensor alive at once is one tile of ``B·H·block·w`` floats (``w ≤ T``), never
+``H·T²`` for ``T > block``. Grouped-query attention is handled by stacking the query heads of
+one key/value head along the query axis, so ``K`` and ``V`` are never repeated. Masks: the
+model's own mask (boolean or additive float, ``[B|1, 1, T, S]``, padding and sliding windows
+included) sliced per block, or — when the model passes none — causality and
+``sliding_window`` built per block. Keys a block cannot see (the causal future, outside a
+window) are skipped, so the backward costs about half of a full ``T×T`` pass.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+__all__ = ["TileSpec", "TiledAbsAttention", "tile_block_size"]
+
+DEFAULT_BLOCK = 128
+"""Queries per tile: large enough for efficient matmuls, small against any long T."""
+TILE_BUDGET = 1 << 23
+"""Upper bound on the elements of one ``[B, H, block, S]`` tile (32 MB in float32)."""
+
+
+@dataclass
+class TileSpec:
+    """Everything about one attention call the backward needs besides tensors.
+
+    Attributes:
+        scaling: multiplier of ``q·k`` before the softmax.
+        causal: apply causality when ``mask`` is None.
+        window: sliding-window size (key ``j`` visible from query ``i`` iff ``i − j < window``)
+            when ``mask`` is None; None for full attention.
+        block: queries per tile.
+        sink: called once per call with the ``[B, H]`` float32 scores (may be None).
+        query_mask: ``[B, T]`` bool, real query tokens; None counts every row.
+        forward: ``(q, k, v, mask) -> [B, T, H, D]``, the model's own SDPA call.
+    """
+
+    scaling: float
+    causal: bool
+    window: int | None
+    block: int
+    sink: Callable[[torch.Tensor], None] | None
+    query_mask: torch.Tensor | None
+    forward: Callable[..., torch.Tensor]
+
+
+def tile_block_size(batch: int, heads: int, keys: int, block: int | None = None) -> int:
+    """Queries per tile: ``block`` if given, else ``DEFAULT_BLOCK`` shrunk to fit the budget."""
+    if block is not None:
+        return max(1, int(block))
+    fit = TILE_BUDGET // max(1, batch * heads * keys)
+    return int(max(16, min(DEFAULT_BLOCK, fit)))
+
+
+def _allowed(mask: torch.Tensor) -> torch.Tensor:
+    """Boolean view of a boolean or additive float mask (True = may attend)."""
+    if mask.dtype == torch.bool:
+        return mask
+    return mask > torch.finfo(mask.dtype).min / 2
+
+
+def _key_range(spec: TileSpec, mask: torch.Tensor | None, q0: int, q1: int,
+               keys: int) -> tuple[int, int]:
+    """The smallest key range ``[lo, hi)`` holding every key queries ``q0..q1-1`` can see."""
+    if mask is None:
+        hi = min(keys, q1) if spec.causal else keys
+        lo = max(0, q0 - spec.window + 1) if spec.window else 0
+        return lo, max(hi, lo + 1)
+    visible = _allowed(mask[..., q0:q1, :]).flatten(0, -2).any(dim=0).nonzero()
+    if visible.numel() == 0:
+        return 0, keys  # fully masked block: keep every key, softmax degenerates like eager
+    return int(visible[0]), int(visible[-1]) + 1
+
+
+def _block_logits(spec: TileSpec, q_blk: torch.Tensor, k_rng: torch.Tensor,
+                  mask: torch.Tensor | None, q0: int, q1: int, lo: int, hi: int,
+                  groups: int) -> torch.Tensor:
+    """Masked logits of one tile, float32 ``[B, Hkv, g, bq, w]``."""
+    batch, kv_heads = k_rng.shape[:2]
+    logits = torch.matmul(q_blk, k_rng.transpose(-1, -2))        # [B, Hkv, g*bq, w]
+    logits = logits.view(batch, kv_heads, groups, q1 - q0, hi - lo).mul_(spec.scaling)
+    floor = torch.finfo(torch.float32).min
+    if mask is not None:
+        block_mask = mask[..., q0:q1, lo:hi]                        # [B|1, 1, bq, w]
+        block_mask = block_mask.unsqueeze(2)                        # broadcast over groups
+        if block_mask.dtype == torch.bool:
+            logits.masked_fill_(~block_mask, floor)
+        else:
+            logits.add_(block_mask.float()).clamp_(min=floor)
+    elif spec.causal or spec.window:
+        rows = torch.arange(q0, q1, device=logits.device)[:, None]
+        cols = torch.arange(lo, hi, device=logits.device)[None, :]
+        hidden = torch.zeros(rows.shape[0], cols.shape[1], dtype=torch.bool,
+                             device=logits.device)
+        if spec.causal:
+            hidden |= cols > rows
+        if spec.window:
+            hidden |= rows - cols >= spec.window
+        logits.masked_fill_(hidden, floor)
+    return logits
+
+
+class TiledAbsAttention(torch.autograd.Function):
+    """``apply(query, key, value, mask, spec) -> [B, T, H, D]`` attention output.
+
+    ``query`` ``[B, H, T, D]``; ``key``, ``value`` ``[B, Hkv, S, D]`` with ``H % Hkv == 0``;
+    ``mask`` None or ``[B|1, 1, T, S]`` (boolean, True = attend; or additive float).
+    """
+
+    @staticmethod
+    def forward(ctx, query, key, value, mask, spec: TileSpec):  # type: ignore[override]
+        ctx.spec = spec
+        ctx.save_for_backward(query, key, value, mask)
+        return spec.forward(query, key, value, mask)
+
+    @staticmethod
+    def backward(ctx, grad_out):  # type: ignore[override]
+        spec: TileSpec = ctx.spec
+        query, key, value, mask = ctx.saved_tensors
+        batch, heads, length, dim = query.shape
+        kv_heads, keys, value_dim = key.shape[1], key.shape[2], value.shape[-1]
+        groups = heads // kv_heads
+        f32 = torch.float32
+        # [B, T, H, D] -> [B, Hkv, g, T, D]: the g query heads sharing one key/value head.
+        grad_out = grad_out.transpose(1, 2).reshape(batch, kv_heads, groups, length, value_dim)
+        q5 = query.view(batch, kv_heads, groups, length, dim)
+        k32, v32 = key.to(f32), value.to(f32)
+        grad_q = torch.empty(batch, kv_heads, groups, length, dim, dtype=f32,
+                             device=query.device)
+        grad_k = torch.zeros(batch, kv_heads, keys, dim, dtype=f32, device=key.device)
+        grad_v = torch.zeros(batch, kv_heads, keys, value_dim, dtype=f32, device=value.device)
+        scores = torch.zeros(batch, kv_heads, groups, dtype=f32, device=query.device)
+        rows = None if spec.query_mask is None else spec.query_mask.to(f32)
+        step = tile_block_size(batch, heads, keys, spec.block)
+        for q0 in range(0, length, step):
+            q1 = min(length, q0 + step)
+            bq = q1 - q0
+            lo, hi = _key_range(spec, mask, q0, q1, keys)
+            q_blk = q5[:, :, :, q0:q1].to(f32).reshape(batch, kv_heads, groups * bq, dim)
+            do_blk = grad_out[:, :, :, q0:q1].to(f32).reshape(batch, kv_heads, groups * bq,
+                                                               value_dim)
+            k_rng, v_rng = k32[:, :, lo:hi], v32[:, :, lo:hi]
+            probs = _block_logits(spec, q_blk, k_rng, mask, q0, q1, lo, hi, groups)
+            probs = torch.softmax(probs, dim=-1)                     # A, [B, Hkv, g, bq, w]
+            flat_probs = probs.view(batch, kv_heads, groups * bq, hi - lo)
+            # dV += Aᵀ dO (the matmul also sums over the g query heads of a kv head).
+            grad_v[:, :, lo:hi] += torch.matmul(flat_probs.transpose(-1, -2), do_blk)
+            prod = torch.matmul(do_blk, v_rng.transpose(-1, -2))      # dA
+            prod = prod.view_as(probs).mul_(probs)                    # A ⊙ dA
+            row_l1 = torch.linalg.vector_norm(prod, ord=1, dim=-1)    # [B, Hkv, g, bq]
+            if rows is not None:
+                row_l1 = row_l1 * rows[:, None, None, q0:q1]
+            scores += row_l1.sum(dim=-1)
+            # dS = A ⊙ (dA − Σ_j A ⊙ dA) = (A ⊙ dA) − A · rowsum(A ⊙ dA), then the scale.
+            grad_s = prod.sub_(probs.mul_(prod.sum(dim=-1, keepdim=True)))
+            grad_s = grad_s.mul_(spec.scaling).view(batch, kv_heads, groups * bq, hi - lo)
+            del probs, flat_probs
+            grad_q[:, :, :, q0:q1] = torch.matmul(grad_s, k_rng).view(
+                batch, kv_heads, groups, bq, dim)
+            grad_k[:, :, lo:hi] += torch.matmul(grad_s.transpose(-1, -2), q_blk)
+            del grad_s, prod
+        if spec.sink is not None:
+            spec.sink(scores.reshape(batch, heads))
+        grad_q = grad_q.view(batch, heads, length, dim).to(query.dtype)
+        return grad_q, grad_k.to(key.dtype), grad_v.to(value.dtype), None, None
