@@ -1,0 +1,51 @@
+"""Shared fixtures: the real SmolLM2 tokenizer and a tiny random model folder that uses it.
+
+The tiny model has SmolLM2's vocabulary, so it reads every task's real rows through the
+real tokenizer and chat template, while a forward and backward take milliseconds.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(scope="session")
+def smollm2_folder():
+    """Folder of the converted embedded model (converted once per cache)."""
+    from headprint.models.loading import _convert_builtin
+
+    return _convert_builtin("smollm2-135m")
+
+
+@pytest.fixture(scope="session")
+def smollm2_tokenizer(smollm2_folder):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(smollm2_folder))
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory, smollm2_tokenizer):
+    """A 2-layer llama with SmolLM2's tokenizer, saved like a fine-tuned checkpoint."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    folder = tmp_path_factory.mktemp("tiny-llama")
+    config = LlamaConfig(vocab_size=len(smollm2_tokenizer), hidden_size=32,
+                         intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                         num_key_value_heads=2, max_position_embeddings=2048,
+                         tie_word_embeddings=True,
+                         bos_token_id=smollm2_tokenizer.bos_token_id,
+                         eos_token_id=smollm2_tokenizer.eos_token_id,
+                         pad_token_id=smollm2_tokenizer.pad_token_id)
+    torch.manual_seed(0)
+    LlamaForCausalLM(config).save_pretrained(folder)
+    smollm2_tokenizer.save_pretrained(folder)
+    return folder
