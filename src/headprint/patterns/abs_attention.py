@@ -1,64 +1,111 @@
 """The ``abs`` method: ``s_lh(x) = Σ_ij |A_ij · dℓ/dA_ij|`` (Hao et al. 2021; the paper's Eq. 2).
 
-The products per (i, j) are needed, so the attention probabilities must be formed. This
-module registers an attention function with transformers' ``AttentionInterface`` (the
-public extension point: no library source is patched) that runs the model family's own
-eager attention and hooks the probabilities' gradient. It is a plain, correct version: it
-holds one layer's ``[B, H, T, T]`` probabilities per layer until backward reaches them.
+The products per (i, j) need the attention probabilities, which SDPA and flash kernels
+never materialise. This module registers an attention function with transformers'
+``AttentionInterface`` (the public extension point: no library source is patched, no model
+is re-implemented) whose forward is the model's own SDPA call and whose backward is
+:class:`headprint.patterns.tiled_attention.TiledAbsAttention`: probabilities are recomputed
+for one block of queries at a time, multiplied by their gradient, reduced to ``[B, H]``
+scores, and turned into exact ``dQ``, ``dK``, ``dV``. Memory stays ``O(B·H·block·T)`` per
+layer in the backward, never ``L·H·T²``.
+
+The matching mask function is transformers' ``sdpa_mask``: the attention function receives
+the same mask (or ``None`` for plain causal attention) an SDPA model would.
 """
 from __future__ import annotations
 
-import sys
 from contextlib import contextmanager
 from typing import Iterator
 
 import torch
 
 from headprint.patterns.capture import ScoreRecorder
+from headprint.patterns.tiled_attention import TiledAbsAttention, TileSpec
 
-__all__ = ["ABS_ATTENTION", "abs_method_hooks"]
+__all__ = ["ABS_ATTENTION", "abs_method_hooks", "UnsupportedAttentionError"]
 
 ABS_ATTENTION = "headprint_abs"
 _ACTIVE: dict[str, object] = {}
 
 
+class UnsupportedAttentionError(ValueError):
+    """The attention call uses a feature the tiled ``abs`` backward does not implement."""
+
+
+def _sdpa_forward(module, scaling: float, is_causal: bool | None, kwargs: dict):
+    """The model's own SDPA call, as a ``(q, k, v, mask) -> [B, T, H, D]`` closure."""
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+    def run(query, key, value, mask):
+        output, _ = sdpa_attention_forward(module, query, key, value, mask, dropout=0.0,
+                                           scaling=scaling, is_causal=is_causal, **kwargs)
+        return output
+
+    return run
+
+
 def _abs_attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0,
-                   **kwargs):
-    """Same signature and result as the family's ``eager_attention_forward``."""
-    eager = sys.modules[type(module).__module__].eager_attention_forward
-    output, probs = eager(module, query, key, value, attention_mask, scaling=scaling,
-                          dropout=dropout, **kwargs)
+                   softcap=None, sliding_window=None, is_causal=None, **kwargs):
+    """Same signature and result as ``sdpa_attention_forward``: ``([B, T, H, D], None)``.
+
+    ``query`` ``[B, H, T, D]``; ``key``, ``value`` ``[B, Hkv, S, D]``; ``attention_mask``
+    None or ``[B|1, 1, T, S]`` from ``sdpa_mask``.
+
+    Raises:
+        UnsupportedAttentionError: logit soft-capping (gemma2-style ``softcap``), or
+            dropout (patterns are computed in eval mode).
+    """
+    if softcap is not None:
+        raise UnsupportedAttentionError(
+            f"method 'abs' does not support attention-logit soft-capping (softcap={softcap}, "
+            f"{type(module).__name__}); use method 'paper', which works with any attention "
+            f"kernel, or load the model with attn_logit_softcapping=None")
+    if dropout:
+        raise UnsupportedAttentionError(
+            "method 'abs' needs attention dropout off: put the model in eval mode")
+    if scaling is None:
+        scaling = float(query.shape[-1]) ** -0.5
+    causal = bool(is_causal if is_causal is not None else getattr(module, "is_causal", True))
+    forward = _sdpa_forward(module, scaling, is_causal, kwargs)
     recorder: ScoreRecorder | None = _ACTIVE.get("recorder")  # type: ignore[assignment]
-    if recorder is not None and probs.requires_grad:
-        layer = _ACTIVE["layers"][id(module)]  # type: ignore[index]
-        mask = recorder.token_mask
+    needs_grad = torch.is_grad_enabled() and (
+        query.requires_grad or key.requires_grad or value.requires_grad)
+    if recorder is None or not needs_grad:
+        return forward(query, key, value, attention_mask), None
+    layer = _ACTIVE["layers"][id(module)]  # type: ignore[index]
 
-        def on_grad(grad: torch.Tensor) -> None:
-            product = (probs.float() * grad.float()).abs()  # [B, H, Tq, Tk]
-            # Pad queries carry no gradient; mask them anyway so the contract is explicit.
-            product = product * mask[:, None, : product.shape[2], None].to(product.dtype)
-            recorder.record(layer, product.sum(dim=(-1, -2)))
+    def sink(scores: torch.Tensor) -> None:
+        recorder.record(layer, scores)
 
-        probs.register_hook(on_grad)
-    return output, probs
+    spec = TileSpec(scaling=float(scaling), causal=causal, window=sliding_window,
+                    block=_ACTIVE.get("block"), sink=sink,  # type: ignore[arg-type]
+                    query_mask=recorder.token_mask[:, : query.shape[2]].to(query.device),
+                    forward=forward)
+    output = TiledAbsAttention.apply(query, key, value, attention_mask, spec)
+    return output, None
 
 
 def _register() -> None:
     from transformers import AttentionInterface
-    from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, eager_mask
+    from transformers.masking_utils import ALL_MASK_ATTENTION_FUNCTIONS, sdpa_mask
 
     AttentionInterface.register(ABS_ATTENTION, _abs_attention)
-    ALL_MASK_ATTENTION_FUNCTIONS.register(ABS_ATTENTION, eager_mask)
+    ALL_MASK_ATTENTION_FUNCTIONS.register(ABS_ATTENTION, sdpa_mask)
 
 
 @contextmanager
-def abs_method_hooks(model: torch.nn.Module, recorder: ScoreRecorder) -> Iterator[None]:
-    """Switch ``model`` to the recording attention for the duration, then restore it."""
+def abs_method_hooks(model: torch.nn.Module, recorder: ScoreRecorder,
+                     block: int | None = None) -> Iterator[None]:
+    """Switch ``model`` to the recording attention for the duration, then restore it.
+
+    Scores land in ``recorder`` (``record(layer, [B, H])``) during backward. ``block`` fixes
+    the queries per backward tile (default: 128, fewer when ``B·H·T`` is large).
+    """
     _register()
     previous = model.config._attn_implementation
     layers = {id(module): index for index, module in enumerate(recorder.layout.attentions)}
     model.set_attn_implementation(ABS_ATTENTION)
-    _ACTIVE.update(recorder=recorder, layers=layers)
+    _ACTIVE.update(recorder=recorder, layers=layers, block=block)
     try:
         yield
     finally:

@@ -10,7 +10,7 @@ floats. :class:`TiledAbsAttention` instead
   probabilities ``A`` (``[B, H, block, w]``, ``w`` = the keys the block can see), forms
   ``dA = dO·Vᵀ``, adds ``Σ |A ⊙ dA|`` to the head scores, and returns the exact gradients
   ``dV += Aᵀ dO``, ``dS = A ⊙ (dA − rowsum(A ⊙ dA))``, ``dQ = scale · dS K``,
-  ``dK += scale · dSᵀ Q``. All of it in float32, whatever the model dtype.
+  ``dK += scale · dSᵀ Q``. All of it in float32 at least, whatever the model dtype.
 
 The largest tensor alive at once is one tile of ``B·H·block·w`` floats (``w ≤ T``), never
 ``H·T²`` for ``T > block``. Grouped-query attention is handled by stacking the query heads of
@@ -94,14 +94,14 @@ def _block_logits(spec: TileSpec, q_blk: torch.Tensor, k_rng: torch.Tensor,
     batch, kv_heads = k_rng.shape[:2]
     logits = torch.matmul(q_blk, k_rng.transpose(-1, -2))        # [B, Hkv, g*bq, w]
     logits = logits.view(batch, kv_heads, groups, q1 - q0, hi - lo).mul_(spec.scaling)
-    floor = torch.finfo(torch.float32).min
+    floor = torch.finfo(logits.dtype).min
     if mask is not None:
         block_mask = mask[..., q0:q1, lo:hi]                        # [B|1, 1, bq, w]
         block_mask = block_mask.unsqueeze(2)                        # broadcast over groups
         if block_mask.dtype == torch.bool:
             logits.masked_fill_(~block_mask, floor)
         else:
-            logits.add_(block_mask.float()).clamp_(min=floor)
+            logits.add_(block_mask.to(logits.dtype)).clamp_(min=floor)
     elif spec.causal or spec.window:
         rows = torch.arange(q0, q1, device=logits.device)[:, None]
         cols = torch.arange(lo, hi, device=logits.device)[None, :]
@@ -135,7 +135,8 @@ class TiledAbsAttention(torch.autograd.Function):
         batch, heads, length, dim = query.shape
         kv_heads, keys, value_dim = key.shape[1], key.shape[2], value.shape[-1]
         groups = heads // kv_heads
-        f32 = torch.float32
+        # float32 at least (bf16/fp16 models), float64 stays float64 (exactness tests).
+        f32 = torch.promote_types(query.dtype, torch.float32)
         # [B, T, H, D] -> [B, Hkv, g, T, D]: the g query heads sharing one key/value head.
         grad_out = grad_out.transpose(1, 2).reshape(batch, kv_heads, groups, length, value_dim)
         q5 = query.view(batch, kv_heads, groups, length, dim)

@@ -10,8 +10,9 @@ the rows.
 Contract:
 
 - A zero or negative coefficient never contributes a row, whatever ``top_k``. Coefficients
-  at or below ``ZERO_RTOL · max|β|`` count as zero: least squares returns round-off
-  (``1e-17``) rather than an exact 0 for a task that plays no part.
+  at or below ``ZERO_RTOL · max|β|`` count as zero: patterns are float32, so least squares
+  returns round-off (about ``1e-8 · max|β|``) rather than an exact 0 for a task that plays
+  no part.
 - Counts are integers summing to exactly ``N`` (largest-remainder rounding; remainders
   that tie go to the larger coefficient, then to the earlier task name).
 - Draws are seeded per task (:func:`headprint.selection.sampling.draw_rows`).
@@ -29,7 +30,7 @@ from headprint.selection.sampling import draw_rows, tag_row, task_rng
 __all__ = ["CompositionMixture", "largest_remainder", "ZERO_RTOL"]
 
 #: Coefficients at or below this fraction of the largest |β| are treated as zero.
-ZERO_RTOL = 1e-9
+ZERO_RTOL = 1e-6
 
 
 def largest_remainder(weights: Mapping[str, float], n: int) -> dict[str, int]:

@@ -1,0 +1,112 @@
+"""Find what a run folder holds: tables, figures, provenance.
+
+Collected recursively (hidden folders and temporary files skipped):
+
+- tables: every ``*.md`` file (the analysis commands write one per result);
+- figures: every ``*.png``;
+- provenance: every pattern set's ``manifest.json``, plus the ``inputs`` recorded in
+  headprint result JSONs (so pattern sets stored outside the folder still appear);
+- other small JSON files (metrics of other stages) without a Markdown twin, shown raw.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Section", "Collection", "collect"]
+
+MAX_JSON_BYTES = 64_000   # larger JSON files are data, not results a reader skims
+MAX_PNG_BYTES = 20_000_000
+SKIP_DIRS = {"__pycache__", "node_modules", ".git"}
+# JSON files of model checkpoints and tokenizers: configuration, not results.
+SKIP_JSON = {"config.json", "generation_config.json", "tokenizer.json",
+             "tokenizer_config.json", "special_tokens_map.json", "trainer_state.json",
+             "adapter_config.json", "vocab.json", "added_tokens.json", "chat_template.json",
+             "model.safetensors.index.json", "preprocessor_config.json"}
+
+
+@dataclass
+class Section:
+    """Everything found in one folder (``rel``: path relative to the root, ``.`` for it)."""
+
+    rel: str
+    tables: list[Path] = field(default_factory=list)
+    figures: list[Path] = field(default_factory=list)
+    json: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class Collection:
+    root: Path
+    sections: list[Section]
+    provenance: list[dict[str, Any]]
+    skipped: list[str]
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _manifest_row(path: Path, m: dict[str, Any], root: Path) -> dict[str, Any]:
+    row = {k: m.get(k) for k in ("model", "model_fingerprint", "method", "loss", "data",
+                                 "split", "n_samples", "num_layers", "num_heads", "task",
+                                 "step", "created")}
+    row["path"] = str(path)
+    try:
+        row["where"] = str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        row["where"] = str(path)
+    return row
+
+
+def collect(folder: str | Path, exclude: set[Path] | None = None) -> Collection:
+    """Scan ``folder`` recursively; ``exclude`` lists files to ignore (e.g. the report)."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise FileNotFoundError(f"report folder {root} does not exist")
+    exclude = {p.resolve() for p in exclude or set()}
+    sections: list[Section] = []
+    provenance: dict[str, dict[str, Any]] = {}
+    skipped: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
+        here = Path(dirpath)
+        section = Section(str(here.relative_to(root)))
+        names = sorted(f for f in filenames if not f.startswith(".") and not f.endswith(".tmp"))
+        stems_md = {Path(f).stem for f in names if f.endswith(".md")}
+        for name in names:
+            path = here / name
+            if path.resolve() in exclude:
+                continue
+            if name.endswith(".md"):
+                section.tables.append(path)
+            elif name.endswith(".png"):
+                if path.stat().st_size > MAX_PNG_BYTES:
+                    skipped.append(f"{path}: image larger than {MAX_PNG_BYTES} bytes")
+                else:
+                    section.figures.append(path)
+            elif name == "manifest.json" and (here / "patterns.safetensors").exists():
+                m = _read_json(path)
+                if isinstance(m, dict):
+                    provenance[str(here.resolve())] = _manifest_row(here, m, root)
+            elif name.endswith(".json") and name not in SKIP_JSON:
+                data = _read_json(path) if path.stat().st_size <= MAX_JSON_BYTES else None
+                if isinstance(data, dict) and isinstance(data.get("headprint"), dict):
+                    for item in data.get("inputs") or []:  # provenance of analysis inputs
+                        if isinstance(item, dict) and item.get("path"):
+                            key = str(Path(item["path"]).resolve())
+                            provenance.setdefault(key, _manifest_row(Path(item["path"]),
+                                                                     item, root))
+                elif Path(name).stem not in stems_md and data is not None:
+                    section.json.append(path)
+        if section.tables or section.figures or section.json:
+            sections.append(section)
+    sections.sort(key=lambda s: (s.rel != ".", s.rel))
+    rows = sorted(provenance.values(), key=lambda r: r["where"])
+    return Collection(root, sections, rows, skipped)

@@ -1,0 +1,173 @@
+"""One self-contained HTML page from everything a run folder holds.
+
+The page needs no network and no other file: figures are embedded as base64 PNG, CSS and
+the table-sorting script are inline. Sections follow the folder tree; a provenance table
+at the top says which model, method, loss scaling, data and sample counts every pattern
+set came from, because a figure without that is not citable.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from headprint import __version__
+from headprint.io import atomic_write_text
+from headprint.report.collect import Collection, collect
+from headprint.report.markdown import markdown_to_html
+
+__all__ = ["build_report", "render_html", "REPORT_FILE"]
+
+REPORT_FILE = "report.html"
+
+_CSS = """
+:root { --fg:#1d232b; --muted:#5b6573; --line:#d9dee5; --bg:#fff; --accent:#2b5c9e;
+        --stripe:#f5f7fa; }
+* { box-sizing: border-box; }
+body { margin:0; font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
+       color:var(--fg); background:var(--bg); }
+header { padding:28px 40px 18px; border-bottom:1px solid var(--line); background:#f8fafc; }
+header h1 { margin:0 0 6px; font-size:26px; }
+header p { margin:2px 0; color:var(--muted); }
+nav { padding:12px 40px; border-bottom:1px solid var(--line); font-size:14px; }
+nav a { margin-right:16px; color:var(--accent); text-decoration:none; white-space:nowrap; }
+main { padding:8px 40px 60px; max-width:1400px; }
+section.folder { border-top:1px solid var(--line); margin-top:28px; padding-top:8px; }
+h2 { font-size:21px; margin:18px 0 8px; }
+h3 { font-size:18px; margin:18px 0 6px; }
+h4 { font-size:15px; margin:14px 0 6px; color:var(--muted); }
+code, pre { font-family: ui-monospace,SFMono-Regular,Menlo,monospace; font-size:13px; }
+pre { background:var(--stripe); padding:10px; overflow:auto; border-radius:4px; }
+.table-wrap { overflow-x:auto; margin:6px 0 14px; }
+table { border-collapse:collapse; font-size:13.5px; }
+th, td { border-bottom:1px solid var(--line); padding:5px 10px; text-align:left;
+         vertical-align:top; }
+td { font-variant-numeric: tabular-nums; }
+thead th { background:#eef2f7; position:sticky; top:0; }
+table.sortable th { cursor:pointer; user-select:none; }
+table.sortable th[aria-sort=ascending]::after { content:" ▲"; }
+table.sortable th[aria-sort=descending]::after { content:" ▼"; }
+tbody tr:nth-child(even) { background:var(--stripe); }
+.figures { display:flex; flex-wrap:wrap; gap:18px; margin:10px 0; }
+figure { margin:0; border:1px solid var(--line); border-radius:6px; padding:8px;
+         background:#fff; max-width:100%; }
+figure img { display:block; max-width:100%; height:auto; }
+figcaption { font-size:12.5px; color:var(--muted); margin-top:4px; }
+details { margin:8px 0; } summary { cursor:pointer; color:var(--accent); }
+.empty { color:var(--muted); font-style:italic; }
+"""
+
+# Click a header to sort; numeric when every non-empty cell starts with a number
+# ("0.48 [0.45, 0.51]" sorts by 0.48), text otherwise.
+_JS = """
+document.querySelectorAll("table.sortable").forEach(function (table) {
+  table.querySelectorAll("thead th").forEach(function (th, col) {
+    th.addEventListener("click", function () {
+      var body = table.tBodies[0], rows = Array.from(body.rows);
+      var asc = th.getAttribute("aria-sort") !== "ascending";
+      table.querySelectorAll("thead th").forEach(function (o) { o.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+      var key = function (r) { return (r.cells[col] || {textContent: ""}).textContent.trim(); };
+      var num = rows.every(function (r) { var k = key(r); return k === "" || k === "n/a" ||
+        !isNaN(parseFloat(k)); });
+      rows.sort(function (a, b) {
+        var x = key(a), y = key(b);
+        if (num) { x = parseFloat(x); y = parseFloat(y);
+          if (isNaN(x)) x = -Infinity; if (isNaN(y)) y = -Infinity; }
+        var c = num ? x - y : x.localeCompare(y, undefined, {numeric: true});
+        return asc ? c : -c;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+});
+"""
+
+
+def _esc(value: Any) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _provenance_html(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return '<p class="empty">No pattern-set manifests found.</p>\n'
+    cols = ["pattern set", "model", "fingerprint", "method", "loss", "data", "split", "N",
+            "L×H", "task", "step", "created"]
+    body = []
+    for r in rows:
+        data = r.get("data")
+        source = data.get("source") if isinstance(data, dict) else data
+        split = r.get("split") or (data.get("split") if isinstance(data, dict) else None)
+        shape = (f"{r['num_layers']}×{r['num_heads']}"
+                 if r.get("num_layers") is not None else "")
+        values = [r.get("where"), r.get("model"), str(r.get("model_fingerprint") or "")[:16],
+                  r.get("method"), r.get("loss"), source, split, r.get("n_samples"), shape,
+                  r.get("task"), r.get("step"), str(r.get("created") or "")[:19]]
+        body.append("<tr>" + "".join(f"<td>{_esc(v)}</td>" for v in values) + "</tr>")
+    head = "".join(f'<th scope="col">{_esc(c)}</th>' for c in cols)
+    return (f'<div class="table-wrap"><table class="sortable"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>\n")
+
+
+def _figure(path: Path, rel: str) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (f'<figure><img alt="{_esc(path.name)}" src="data:image/png;base64,{data}">'
+            f"<figcaption>{_esc(rel)}</figcaption></figure>")
+
+
+def render_html(found: Collection, title: str) -> str:
+    """The page for a :class:`Collection`, as a string."""
+    created = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    nav = ['<a href="#provenance">Provenance</a>']
+    parts = ['<section id="provenance"><h2>Provenance</h2>\n'
+             "<p>Every pattern set found in the folder or used by an analysis in it.</p>\n"
+             + _provenance_html(found.provenance) + "</section>\n"]
+    for i, sec in enumerate(found.sections):
+        anchor = f"s{i}"
+        label = "(run folder)" if sec.rel == "." else sec.rel
+        nav.append(f'<a href="#{anchor}">{_esc(label)}</a>')
+        body = [f'<section class="folder" id="{anchor}"><h2>{_esc(label)}</h2>\n']
+        for table in sec.tables:
+            body.append(markdown_to_html(table.read_text(encoding="utf-8"), heading_offset=2))
+        if sec.figures:
+            body.append('<div class="figures">' + "".join(
+                _figure(f, str(f.relative_to(found.root))) for f in sec.figures) + "</div>\n")
+        for path in sec.json:
+            text = json.dumps(json.loads(path.read_text(encoding="utf-8")), indent=2)
+            body.append(f"<details><summary>{_esc(path.name)}</summary>"
+                        f"<pre>{_esc(text)}</pre></details>\n")
+        parts.append("".join(body) + "</section>\n")
+    if not found.sections:
+        parts.append('<p class="empty">No tables or figures found in this folder.</p>\n')
+    if found.skipped:
+        parts.append("<h2>Skipped</h2><ul>" + "".join(f"<li>{_esc(s)}</li>"
+                                                     for s in found.skipped) + "</ul>\n")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{_esc(title)}</title>\n<style>{_CSS}</style></head>\n<body>\n"
+            f"<header><h1>{_esc(title)}</h1>\n<p>Folder: <code>{_esc(found.root)}</code></p>\n"
+            f"<p>Generated {created} by headprint {__version__}</p></header>\n"
+            f"<nav>{''.join(nav)}</nav>\n<main>\n{''.join(parts)}</main>\n"
+            f"<script>{_JS}</script>\n</body></html>\n")
+
+
+def build_report(folder: str | Path, out: str | Path | None = None,
+                 title: str | None = None) -> Path:
+    """Collect every table, figure and manifest under ``folder`` into one HTML page.
+
+    Args:
+        folder: run folder to scan recursively.
+        out: page to write (default ``folder/report.html``); written atomically.
+        title: page title (default ``headprint report: <folder name>``).
+
+    Returns:
+        The path of the written page.
+    """
+    folder = Path(folder)
+    out = Path(out) if out else folder / REPORT_FILE
+    found = collect(folder, exclude={out})
+    page = render_html(found, title or f"headprint report: {folder.resolve().name}")
+    return atomic_write_text(out, page)

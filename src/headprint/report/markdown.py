@@ -1,0 +1,97 @@
+"""A small Markdown-to-HTML converter for the tables headprint writes.
+
+Covers what result files use: ATX headings, pipe tables, bullet lists, fenced code,
+paragraphs, and inline ``code``/``**bold**``. Everything is HTML-escaped first, so a
+label containing ``<script>`` shows as text. A dependency-free subset rather than a
+Markdown package, because the report must build in the bare runtime environment.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+__all__ = ["markdown_to_html", "split_row"]
+
+_INLINE_CODE = re.compile(r"`([^`]+)`")
+_BOLD = re.compile(r"\*\*([^*]+)\*\*")
+
+
+def _inline(text: str) -> str:
+    out = html.escape(text, quote=False)
+    out = _INLINE_CODE.sub(r"<code>\1</code>", out)
+    return _BOLD.sub(r"<strong>\1</strong>", out)
+
+
+def split_row(line: str) -> list[str]:
+    """Cells of a pipe-table row; ``\\|`` is a literal bar inside a cell."""
+    body = line.strip()
+    body = body[1:] if body.startswith("|") else body
+    body = body[:-1] if body.endswith("|") and not body.endswith("\\|") else body
+    cells = re.split(r"(?<!\\)\|", body)
+    return [c.strip().replace("\\|", "|") for c in cells]
+
+
+def _is_separator(line: str) -> bool:
+    cells = split_row(line)
+    return bool(cells) and all(re.fullmatch(r":?-{3,}:?", c) for c in cells)
+
+
+def _table(lines: list[str]) -> str:
+    head = split_row(lines[0])
+    body = [split_row(r) for r in lines[2:]]
+    ths = "".join(f'<th scope="col">{_inline(c)}</th>' for c in head)
+    trs = "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>\n"
+                  for row in body)
+    return (f'<div class="table-wrap"><table class="sortable">\n<thead><tr>{ths}</tr></thead>'
+            f"\n<tbody>\n{trs}</tbody></table></div>\n")
+
+
+def markdown_to_html(text: str, heading_offset: int = 0) -> str:
+    """Convert ``text``; headings are demoted by ``heading_offset`` levels (max ``h6``)."""
+    lines = text.splitlines()
+    out: list[str] = []
+    para: list[str] = []
+
+    def flush() -> None:
+        if para:
+            out.append(f"<p>{_inline(' '.join(para))}</p>\n")
+            para.clear()
+
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.strip()
+        heading = re.match(r"^(#{1,6})\s+(.*)$", stripped)
+        if not stripped:
+            flush()
+        elif stripped.startswith("```"):
+            flush()
+            j = i + 1
+            while j < len(lines) and not lines[j].strip().startswith("```"):
+                j += 1
+            out.append(f"<pre>{html.escape(chr(10).join(lines[i + 1:j]))}</pre>\n")
+            i = j
+        elif heading:
+            flush()
+            level = min(len(heading.group(1)) + heading_offset, 6)
+            out.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>\n")
+        elif stripped.startswith("|") and i + 1 < len(lines) and _is_separator(lines[i + 1]):
+            flush()
+            j = i + 2
+            while j < len(lines) and lines[j].strip().startswith("|"):
+                j += 1
+            out.append(_table(lines[i:j]))
+            i = j - 1
+        elif re.match(r"^[-*]\s+", stripped):
+            flush()
+            items = []
+            while i < len(lines) and re.match(r"^[-*]\s+", lines[i].strip()):
+                items.append(f"<li>{_inline(re.sub(r'^[-*]\s+', '', lines[i].strip()))}</li>")
+                i += 1
+            out.append("<ul>" + "".join(items) + "</ul>\n")
+            continue
+        else:
+            para.append(stripped)
+        i += 1
+    flush()
+    return "".join(out)
