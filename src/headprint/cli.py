@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         result = args.func(args)
-    except (UserError, ValueError, FileNotFoundError, KeyError) as err:
+    except (UserError, ValueError, FileNotFoundError, FileExistsError, KeyError) as err:
         if os.environ.get("HEADPRINT_DEBUG"):
             raise
         message = err.args[0] if isinstance(err, KeyError) and err.args else err

@@ -47,11 +47,31 @@ def test_similarity_and_r2_intervals(stack):
         return stack + delta + 0.1 * torch.randn(stack.shape, generator=g)
 
     basis = {n: (stack, after_of(d)) for n, d in planted.items()}
-    target = (stack, after_of(0.5 * planted["a"] + 0.5 * planted["b"]))
+    misfit = 0.3 * torch.randn(shape, generator=g)  # a part no basis task explains
+    target = (stack, after_of(0.5 * planted["a"] + 0.5 * planted["b"] + misfit))
     ci = bootstrap_r2(target, basis, paired={"target": True, "a": True, "b": True},
-                      n_boot=200)
-    assert 0.95 < ci.estimate < 1.0
+                      n_boot=300)
+    assert 0.6 < ci.estimate < 0.95
     assert ci.low <= ci.estimate <= ci.high and ci.warning is None
+
+
+def test_r2_of_exact_composition_is_flagged_and_basic_interval_covers_truth(stack):
+    """With an exact composition, noise can only lower R²: the estimate sits above every
+    replicate. That is flagged, and the basic interval covers the true R² of 1."""
+    g = torch.Generator().manual_seed(1)
+    planted = {n: torch.randn(stack.shape[1:], generator=g) for n in ("a", "b")}
+
+    def after_of(delta: torch.Tensor) -> torch.Tensor:
+        return stack + delta + 1.0 * torch.randn(stack.shape, generator=g)
+
+    basis = {n: (stack, after_of(d)) for n, d in planted.items()}
+    target = (stack, after_of(0.5 * planted["a"] + 0.5 * planted["b"]))
+    kwargs = dict(paired={"target": True, "a": True, "b": True}, n_boot=300)
+    pct = bootstrap_r2(target, basis, method="percentile", **kwargs)
+    basic = bootstrap_r2(target, basis, **kwargs)  # the default
+    assert pct.bias < 0 and pct.warning and pct.high < pct.estimate
+    assert basic.method == "basic" and basic.low <= 1.0 <= basic.high
+    assert basic.high == 1.0  # clipped to the range of R²
 
 
 def test_noise_dominated_statistic_is_flagged():

@@ -18,13 +18,15 @@ from headprint.analysis.bootstrap import bootstrap_distribution, bootstrap_simil
 from headprint.analysis.change import change, change_rate, top_changes
 from headprint.analysis.distribution import distribution_stats
 from headprint.analysis.similarity import mse, pearson, similarity_matrix
-from headprint.analysis.tables import fmt, fmt_ci, markdown_table, notes_markdown, write_result
+from headprint.analysis.tables import (ci_legend, fmt, fmt_ci, markdown_table, notes_markdown,
+                                       write_result)
 
 __all__ = ["run_stats", "run_compare", "run_similarity", "run_compose", "run_track"]
 
 
 def run_stats(paths: Sequence[str | Path], out: str | Path | None = None, *,
               n_boot: int = 1000, confidence: float = 0.95, seed: int = 0,
+              ci_method: str = "basic",
               figures: bool = True) -> dict[str, Any]:
     """Table 1: Gini, CV and kurtosis of each pattern set, with bootstrap intervals when
     the set holds per-sample patterns. Writes ``stats.json``, ``stats.md`` and one
@@ -38,7 +40,8 @@ def run_stats(paths: Sequence[str | Path], out: str | Path | None = None, *,
     for item in items:
         st = distribution_stats(item.patterns.mean)
         cis = (bootstrap_distribution(item.patterns.per_sample, n_boot=n_boot,
-                                      confidence=confidence, seed=seed)
+                                      confidence=confidence, seed=seed,
+                                      method=ci_method)
                if item.has_samples else None)
         if cis is None:
             notes.append(f"{item.label}: no per-sample patterns, so no intervals")
@@ -59,12 +62,13 @@ def run_stats(paths: Sequence[str | Path], out: str | Path | None = None, *,
             files.append(name)
     md = ("# Distribution of activation patterns (Table 1)\n\n"
           "Gini, coefficient of variation (std/mean) and Pearson kurtosis (normal = 3) over "
-          f"the L·H heads of each pattern; brackets: {confidence:.0%} bootstrap interval "
-          f"over samples ({n_boot} replicates, seed {seed}).\n\n"
+          "the L·H heads of each pattern. "
+          + ci_legend(confidence, ci_method, n_boot, seed) + "\n\n"
           + markdown_table(["pattern set", "model", "data", "N", "Gini", "CV", "kurtosis"],
                            table)
           + "\n" + inputs.inputs_markdown(items) + "\n" + notes_markdown(notes))
-    payload = {"params": {"n_boot": n_boot, "confidence": confidence, "seed": seed},
+    payload = {"params": {"n_boot": n_boot, "confidence": confidence, "seed": seed,
+                          "ci_method": ci_method},
                "inputs": [inputs.provenance(i) for i in items], "rows": rows,
                "notes": notes, "files": files}
     return write_result(out, "stats", "stats", payload, md)
@@ -72,6 +76,7 @@ def run_stats(paths: Sequence[str | Path], out: str | Path | None = None, *,
 
 def run_compare(a: str | Path, b: str | Path, out: str | Path | None = None, *,
                 top: int = 10, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0,
+              ci_method: str = "basic",
                 figures: bool = True) -> dict[str, Any]:
     """Correlation and MSE between two pattern sets (e.g. before and after SFT), the heads
     that changed most, and heatmaps of both and of the change ``B − A``."""
@@ -84,7 +89,8 @@ def run_compare(a: str | Path, b: str | Path, out: str | Path | None = None, *,
     pa, pb = ia.patterns, ib.patterns
     paired = bool(pa.sample_ids) and pa.sample_ids == pb.sample_ids
     cis = (bootstrap_similarity(pa.per_sample, pb.per_sample, paired=paired, n_boot=n_boot,
-                                confidence=confidence, seed=seed)
+                                confidence=confidence, seed=seed,
+                                      method=ci_method)
            if ia.has_samples and ib.has_samples else None)
     delta = change(pa.mean, pb.mean)
     summary = {"corr": pearson(pa.mean, pb.mean), "mse": mse(pa.mean, pb.mean),
@@ -110,9 +116,8 @@ def run_compare(a: str | Path, b: str | Path, out: str | Path | None = None, *,
         files = ["heatmap-a.png", "heatmap-b.png", "change.png"]
     sa, sb = summary["stats_a"], summary["stats_b"]
     md = (f"# Comparison: {ia.label} → {ib.label}\n\n"
-          f"A = {ia.label}, B = {ib.label}; brackets: {confidence:.0%} bootstrap interval "
-          f"({'paired' if paired else 'independent'} resampling, {n_boot} replicates, "
-          f"seed {seed}).\n\n"
+          f"A = {ia.label}, B = {ib.label}; {'paired' if paired else 'independent'} "
+          "resampling of samples. " + ci_legend(confidence, ci_method, n_boot, seed) + "\n\n"
           + markdown_table(["metric", "value"], [
               ["Pearson r", fmt_ci(summary["corr"], cis and cis["corr"])],
               ["MSE", fmt_ci(summary["mse"], cis and cis["mse"])],
@@ -184,7 +189,8 @@ def run_similarity(items: Sequence[Any], out: str | Path | None = None, *,
                 for i, p in zip(loaded, pairs)]
     sim = similarity_matrix(matrices, [i.label for i in loaded]).ordered()
     out = Path(out) if out else inputs.default_out(
-        [str(i.path) for i in everything], "similarity")
+        [str(i.path) for i in everything],
+        "similarity" if of == "pattern" else f"similarity-{of}")
     files = []
     what = {"pattern": "patterns", "change": "changes", "change-rate": "change rates"}[of]
     if figures:

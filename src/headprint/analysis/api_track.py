@@ -22,7 +22,8 @@ from typing import Any
 from headprint.analysis import inputs
 from headprint.analysis.bootstrap import bootstrap_similarity
 from headprint.analysis.change import change
-from headprint.analysis.tables import fmt_ci, markdown_table, notes_markdown, write_result
+from headprint.analysis.tables import (ci_legend, fmt_ci, markdown_table, notes_markdown,
+                                       write_result)
 from headprint.analysis.tracking import series_metrics
 from headprint.patterns.artifact import MANIFEST_FILE, PatternSetError
 
@@ -59,7 +60,8 @@ def find_series(run_dir: str | Path) -> tuple[dict[str, list[tuple[int, Path]]],
 
 
 def run_track(run_dir: str | Path, out: str | Path | None = None, *, n_boot: int = 1000,
-              confidence: float = 0.95, seed: int = 0, figures: bool = True) -> dict[str, Any]:
+              confidence: float = 0.95, seed: int = 0,
+              ci_method: str = "basic", figures: bool = True) -> dict[str, Any]:
     """Correlation and MSE of each saved step's pattern against step 0, per task.
 
     Intervals (bootstrap over samples, paired when both steps scored the same samples)
@@ -94,7 +96,8 @@ def run_track(run_dir: str | Path, out: str | Path | None = None, *, n_boot: int
                     base.patterns.sample_ids == item.patterns.sample_ids
                 ci = bootstrap_similarity(base.patterns.per_sample, item.patterns.per_sample,
                                           paired=paired, n_boot=n_boot,
-                                          confidence=confidence, seed=seed)
+                                          confidence=confidence, seed=seed,
+                                      method=ci_method)
             cis.append(ci)
         if len(step_nums) == 1:
             notes.append(f"{task}: only step 0 saved, nothing to track yet")
@@ -124,13 +127,13 @@ def run_track(run_dir: str | Path, out: str | Path | None = None, *, n_boot: int
     model = reference.patterns.model if reference else "?"
     md = ("# Pattern dynamics during fine-tuning (Figure 5)\n\n"
           f"Pearson r and MSE of each saved step's pattern against step 0 (the base model), "
-          f"per task; model {model}. rel. MSE = MSE / mean(step-0 pattern²). Brackets: "
-          f"{confidence:.0%} bootstrap interval over samples ({n_boot} replicates, "
-          f"seed {seed}).\n\n"
+          f"per task; model {model}. rel. MSE = MSE / mean(step-0 pattern²). "
+          + ci_legend(confidence, ci_method, n_boot, seed) + "\n\n"
           + markdown_table(["task", "step", "Pearson r vs step 0", "MSE vs step 0",
                             "rel. MSE", "N"], rows)
           + "\n" + notes_markdown(notes))
     payload = {"params": {"run_dir": str(run_dir), "n_boot": n_boot,
-                          "confidence": confidence, "seed": seed},
+                          "confidence": confidence, "seed": seed,
+                          "ci_method": ci_method},
                "series": results, "inputs": provenance, "notes": notes, "files": files}
     return write_result(out, "track", "track", payload, md)

@@ -2,8 +2,19 @@
 
 A pattern is a mean over ``N`` samples, so every statistic of it carries sampling noise.
 Each bootstrap replicate draws ``N`` samples with replacement, averages their per-sample
-patterns into a replicate pattern ``[L, H]`` and recomputes the statistic; the interval is
-the percentile interval of the replicates. Point estimates use all samples.
+patterns into a replicate pattern ``[L, H]`` and recomputes the statistic. Point estimates
+use all samples.
+
+Which interval. Noise in a mean pattern pushes most statistics of it one way: it raises
+Gini, CV and MSE and lowers correlation and R². Resampling adds the same noise again, so
+the replicates sit on the far side of the estimate, and the plain *percentile* interval
+(quantiles of the replicates) can miss both the estimate and the true value. The default
+is therefore the *basic* interval ``[2θ̂ − q_hi, 2θ̂ − q_lo]`` (Davison & Hinkley 1997,
+§5.2), which reflects that bias back and targets the statistic of the true
+(infinite-data) pattern; it is clipped to the statistic's range (e.g. R² ≤ 1).
+``method="percentile"`` is available. Either way, when the estimate lies outside the
+replicates' central interval, the result carries a ``warning``: the statistic's bias
+exceeds its spread, and the point estimate alone should not be read at face value.
 
 Several stacks (e.g. before and after fine-tuning) can be resampled together: stacks with
 the same ``groups`` label share the drawn indices, which is right when they hold the same
@@ -37,15 +48,15 @@ class BootstrapCI:
         estimate: the statistic on all samples.
         low, high: interval bounds (``nan`` if fewer than half the replicates are defined).
         confidence: e.g. 0.95.
+        method: ``"basic"`` or ``"percentile"`` (see module docstring).
         n_boot: replicates drawn; ``n_valid``: replicates where the statistic was defined.
         seed: seed of ``numpy.random.default_rng``.
         n_samples: samples per resampled stack.
-        bias: mean of the replicates minus the estimate. Statistics of a mean pattern such
-            as Gini and CV are inflated by sampling noise; a bias comparable to the
-            interval's width says the pattern is dominated by noise (more samples needed).
+        bias: mean of the replicates minus the estimate, the bootstrap estimate of how far
+            sampling noise pushes the statistic.
         std_error: standard deviation of the replicates.
-        warning: set when the estimate falls outside its own interval (a symptom of the
-            bias above), so tables can flag the number instead of silently printing it.
+        warning: set when the bias exceeds the spread (the estimate lies outside the
+            replicates' central interval), so tables can flag the number.
     """
 
     estimate: float
@@ -59,7 +70,7 @@ class BootstrapCI:
     bias: float = float("nan")
     std_error: float = float("nan")
     warning: str | None = None
-    method: str = "percentile"
+    method: str = "basic"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,7 +78,9 @@ class BootstrapCI:
 
 def bootstrap(stacks: Sequence[Any], statistic: Statistic, *,
               groups: Sequence[Hashable] | None = None, n_boot: int = 1000,
-              confidence: float = 0.95, seed: int = 0) -> dict[str, BootstrapCI]:
+              confidence: float = 0.95, seed: int = 0, method: str = "basic",
+              bounds: Mapping[str, tuple[float, float]] | None = None
+              ) -> dict[str, BootstrapCI]:
     """Bootstrap every value of ``statistic`` over the samples of ``stacks``.
 
     Args:
@@ -77,9 +90,13 @@ def bootstrap(stacks: Sequence[Any], statistic: Statistic, *,
         groups: one label per stack; stacks sharing a label are resampled with the same
             indices and must have the same ``N`` (default: all independent).
         n_boot: number of replicates; confidence: interval coverage in (0, 1).
+        method: ``"basic"`` (default) or ``"percentile"``.
+        bounds: name -> (min, max) range of a statistic; interval ends are clipped to it.
     """
     if n_boot < 1 or not 0 < confidence < 1:
         raise ValueError(f"need n_boot >= 1 and 0 < confidence < 1, got {n_boot}, {confidence}")
+    if method not in ("percentile", "basic"):
+        raise ValueError(f"method must be 'percentile' or 'basic', got {method!r}")
     arrays = [as_stack(s, f"per_sample stack {i}") for i, s in enumerate(stacks)]
     groups = list(range(len(arrays))) if groups is None else list(groups)
     if len(groups) != len(arrays):
@@ -114,14 +131,19 @@ def bootstrap(stacks: Sequence[Any], statistic: Statistic, *,
         low = high = bias = std_error = float("nan")
         warning = None
         if v.size >= n_boot / 2:
-            low, high = (float(q) for q in np.quantile(v, [alpha, 1.0 - alpha]))
+            q_lo, q_hi = (float(q) for q in np.quantile(v, [alpha, 1.0 - alpha]))
+            low, high = (q_lo, q_hi) if method == "percentile" else (2 * est - q_hi,
+                                                                     2 * est - q_lo)
+            lo_bound, hi_bound = (bounds or {}).get(key, (-np.inf, np.inf))
+            low, high = float(np.clip(low, lo_bound, hi_bound)), float(np.clip(high, lo_bound,
+                                                                              hi_bound))
             bias, std_error = float(v.mean() - est), float(v.std())
-            if not low <= est <= high:
+            if not q_lo <= est <= q_hi:  # same condition as est outside [low, high]
                 warning = (f"estimate {est:.4g} lies outside its {confidence:.0%} interval "
-                           f"[{low:.4g}, {high:.4g}] (bootstrap bias {bias:+.3g}): the "
-                           "statistic is dominated by sampling noise")
+                           f"[{low:.4g}, {high:.4g}] (bootstrap bias {bias:+.3g}): sampling "
+                           "noise biases this statistic by more than its spread")
         out[key] = BootstrapCI(est, low, high, confidence, n_boot, int(v.size), seed,
-                               [a.shape[0] for a in arrays], bias, std_error, warning)
+                               [a.shape[0] for a in arrays], bias, std_error, warning, method)
     return out
 
 
@@ -134,6 +156,9 @@ def bootstrap_ci(per_sample: Any, statistic: Callable[[np.ndarray], float],
 def bootstrap_distribution(per_sample: Any, **kwargs: Any) -> dict[str, BootstrapCI]:
     """Intervals of Gini, CV and kurtosis (keys ``gini``, ``cv``, ``kurtosis``)."""
     fns = {"gini": _gini, "cv": _cv, "kurtosis": _kurtosis}
+    # Pearson kurtosis is >= 1 for any distribution (m4 >= m2² by Jensen).
+    kwargs.setdefault("bounds", {"gini": (0.0, 1.0), "cv": (0.0, np.inf),
+                                 "kurtosis": (1.0, np.inf)})
     return bootstrap([per_sample], lambda m: {k: f(m[0])[0] for k, f in fns.items()},
                      **kwargs)
 
@@ -147,6 +172,7 @@ def bootstrap_similarity(per_sample_a: Any, per_sample_b: Any, paired: bool = Fa
     def stat(m: list[np.ndarray]) -> dict[str, float]:
         return {"corr": _pearson(m[0], m[1]), "mse": float(np.mean((m[0] - m[1]) ** 2))}
 
+    kwargs.setdefault("bounds", {"corr": (-1.0, 1.0), "mse": (0.0, np.inf)})
     return bootstrap([per_sample_a, per_sample_b], stat,
                      groups=["ab", "ab"] if paired else None, **kwargs)
 
@@ -175,4 +201,5 @@ def bootstrap_r2(target: tuple[Any, Any], basis: Mapping[str, tuple[Any, Any]],
         x = np.stack(deltas[1:], axis=1)
         return {"r2": solve(deltas[0], x, intercept, nonnegative)[3]}
 
+    kwargs.setdefault("bounds", {"r2": (-np.inf, 1.0)})
     return bootstrap(stacks, stat, groups=groups, **kwargs)["r2"]

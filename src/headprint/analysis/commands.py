@@ -22,6 +22,9 @@ def _stat_flags(p: argparse.ArgumentParser, bootstrap: bool = True) -> None:
         p.add_argument("--confidence", type=float, default=0.95,
                        help="interval coverage (default 0.95)")
         p.add_argument("--seed", type=int, default=0, help="seed of every random draw")
+        p.add_argument("--ci-method", choices=["basic", "percentile"], default="basic",
+                       help="bootstrap interval: basic (default; corrects the bias sampling "
+                            "noise adds to these statistics) or percentile")
     p.add_argument("--no-figures", dest="figures", action="store_false",
                    help="write tables only")
 
@@ -43,7 +46,8 @@ def _stats(args: argparse.Namespace) -> int:
     from headprint.analysis.api import run_stats
 
     return _report(run_stats(args.patterns, args.out, n_boot=args.n_boot,
-                             confidence=args.confidence, seed=args.seed, figures=args.figures))
+                             confidence=args.confidence, seed=args.seed,
+                             ci_method=args.ci_method, figures=args.figures))
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -51,7 +55,7 @@ def _compare(args: argparse.Namespace) -> int:
 
     return _report(run_compare(args.a, args.b, args.out, top=args.top, n_boot=args.n_boot,
                                confidence=args.confidence, seed=args.seed,
-                               figures=args.figures))
+                               ci_method=args.ci_method, figures=args.figures))
 
 
 def _similarity(args: argparse.Namespace) -> int:
@@ -80,14 +84,16 @@ def _compose(args: argparse.Namespace) -> int:
         args.target, basis, args.out, k=args.k, max_subsets=args.max_subsets,
         intercept=args.intercept, nonnegative=args.nonnegative, top=args.top,
         n_permutations=args.permutations, n_draws=args.draws, n_boot=args.n_boot,
-        confidence=args.confidence, seed=args.seed, pool=pool or None, figures=args.figures))
+        confidence=args.confidence, seed=args.seed, ci_method=args.ci_method,
+        pool=pool or None, figures=args.figures))
 
 
 def _track(args: argparse.Namespace) -> int:
     from headprint.analysis.api import run_track
 
     return _report(run_track(args.run_dir, args.out, n_boot=args.n_boot,
-                             confidence=args.confidence, seed=args.seed, figures=args.figures))
+                             confidence=args.confidence, seed=args.seed,
+                             ci_method=args.ci_method, figures=args.figures))
 
 
 def register(subparsers: Any) -> None:

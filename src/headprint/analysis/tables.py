@@ -16,8 +16,8 @@ import numpy as np
 from headprint import __version__
 from headprint.io import atomic_write_json, atomic_write_text
 
-__all__ = ["fmt", "fmt_ci", "markdown_table", "notes_markdown", "jsonable", "write_result",
-           "RESULT_KIND"]
+__all__ = ["fmt", "fmt_ci", "ci_legend", "markdown_table", "notes_markdown", "jsonable",
+           "write_result", "RESULT_KIND"]
 
 #: Value of ``payload["headprint"]["kind"]`` in every JSON written here.
 RESULT_KIND = "analysis"
@@ -47,6 +47,14 @@ def fmt_ci(estimate: Any, ci: Any | None, digits: int = 4) -> str:
         return text
     flag = " ⚠" if get("warning") else ""
     return f"{text} [{fmt(low, 3)}, {fmt(high, 3)}]{flag}"
+
+
+def ci_legend(confidence: float, method: str, n_boot: int, seed: int) -> str:
+    """One sentence saying what the brackets and the ⚠ in a table mean."""
+    kind = "bias-corrected (basic)" if method == "basic" else "percentile"
+    return (f"Brackets: {confidence:.0%} {kind} bootstrap interval over samples ({n_boot} "
+            f"replicates, seed {seed}). ⚠: sampling noise biases this value by more than its "
+            "spread, so read the interval rather than the point value.")
 
 
 def _cell(value: Any) -> str:

@@ -108,6 +108,8 @@ def read_rows(path: str | Path) -> list[dict]:
 def _decode_messages(row: dict, where: str) -> dict:
     """Decode ``messages`` given as a JSON string (CSV cells, flattened exports)."""
     value = row.get("messages")
+    if isinstance(value, str) and not value.strip():  # an empty CSV cell: no messages
+        return {**row, "messages": None}
     if isinstance(value, str):
         try:
             row = {**row, "messages": json.loads(value)}
@@ -157,9 +159,10 @@ def normalize_row(row: dict, default_id: str) -> dict:
     """A validated row in headprint's schema: ``id``, the text fields, and ``meta``."""
     meta = dict(row["meta"]) if isinstance(row.get("meta"), dict) else {}
     for key, value in row.items():
-        if key not in _RESERVED:
+        if key not in _RESERVED and value is not None:
             meta.setdefault(key, value)
-    out: dict[str, Any] = {"id": str(row["id"]) if row.get("id") is not None else default_id}
+    has_id = row.get("id") is not None and str(row["id"]) != ""
+    out: dict[str, Any] = {"id": str(row["id"]) if has_id else default_id}
     if row.get("messages") is not None:
         out["messages"] = [{"role": m["role"], "content": m["content"]} for m in row["messages"]]
     else:

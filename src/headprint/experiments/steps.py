@@ -1,0 +1,109 @@
+"""Resumable steps: every artifact an experiment needs is made once, in its own folder.
+
+A step is a name, a JSON-ready ``settings`` dict (everything that determines its output)
+and a function that writes into a folder. The folder is ``<root>/<kind>/<label>-<key>``
+where ``key`` hashes the settings, so
+
+- a run killed mid-way and started again with the same arguments finds every finished
+  step's folder (marked by ``step.json``, written last) and skips it; an unfinished step
+  runs again in the same folder, where the stage it calls resumes its own partial work
+  (pattern shards, SFT checkpoints);
+- changed settings (another scale, another model) give other folders, never a mix;
+- experiments that need the same artifact (the per-task SFT runs of Table 1, Figure 4 and
+  Figure 5) share it when they are run into the same output folder.
+
+Settings refer to other steps' outputs by folder name relative to the root, so a whole
+output folder can be moved without invalidating it.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import logging
+import re
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from headprint.io import atomic_write_json
+
+__all__ = ["Steps", "STEP_FILE", "settings_key"]
+
+STEP_FILE = "step.json"
+log = logging.getLogger("headprint.experiments")
+
+
+def settings_key(settings: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of ``settings``."""
+    text = json.dumps(settings, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:60] or "step"
+
+
+class Steps:
+    """Runs steps under ``root``; records which ran and which were reused.
+
+    Attributes:
+        root: folder holding every step folder.
+        ran, reused: step folders (relative to ``root``) in the order they were requested.
+    """
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.ran: list[str] = []
+        self.reused: list[str] = []
+
+    def folder(self, kind: str, label: str, settings: dict[str, Any]) -> Path:
+        """Folder of a step (it may not exist yet)."""
+        return self.root / _slug(kind) / f"{_slug(label)}-{settings_key(settings)[:10]}"
+
+    def rel(self, folder: str | Path) -> str:
+        """``folder`` relative to the root, for use inside other steps' settings."""
+        folder = Path(folder)
+        try:
+            return folder.relative_to(self.root).as_posix()
+        except ValueError:
+            return folder.resolve().relative_to(self.root.resolve()).as_posix()
+
+    def path(self, rel: str) -> Path:
+        return self.root / rel
+
+    def is_done(self, folder: Path) -> bool:
+        return (folder / STEP_FILE).exists()
+
+    def run(self, kind: str, label: str, settings: dict[str, Any],
+            make: Callable[[Path], Any]) -> Path:
+        """Run ``make(folder)`` unless the step is finished; return the folder.
+
+        ``make`` may return a JSON-ready dict, kept in ``step.json`` under ``result``.
+        """
+        folder = self.folder(kind, label, settings)
+        rel = self.rel(folder)
+        if self.is_done(folder):
+            log.info("[reuse] %s", rel)
+            self.reused.append(rel)
+            return folder
+        folder.mkdir(parents=True, exist_ok=True)
+        log.info("[run]   %s", rel)
+        started = time.perf_counter()
+        result = make(folder)
+        record = {"kind": kind, "label": label, "settings": settings,
+                  "key": settings_key(settings),
+                  "seconds": round(time.perf_counter() - started, 2),
+                  "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                  "result": result if isinstance(result, dict) else None}
+        atomic_write_json(folder / STEP_FILE, record)
+        self.ran.append(rel)
+        return folder
+
+    def result(self, folder: Path) -> dict[str, Any]:
+        """The ``result`` a finished step recorded (empty dict if none)."""
+        record = json.loads((folder / STEP_FILE).read_text(encoding="utf-8"))
+        return record.get("result") or {}
+
+    def seconds(self, folder: Path) -> float:
+        return float(json.loads((folder / STEP_FILE).read_text(encoding="utf-8"))["seconds"])

@@ -1,0 +1,88 @@
+"""Answer extraction and the execution sandbox (runaway programs are stopped, scored wrong)."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from headprint.evaluation import recipes
+from headprint.evaluation.answers import (extract_gsm8k_answer, gsm8k_correct, math_correct,
+                                          normalize_math_answer)
+from headprint.evaluation.sandbox import run_program
+
+
+@pytest.mark.parametrize("generation, expected", [
+    (" 3 + 4 = 7\n#### 7", "7"),
+    ("#### 1,234.", "1234"),
+    ("It costs $18.00 in total.", "18.00"),
+    ("no number here", None),
+    ("#### -5\nQuestion: 12", "-5"),
+])
+def test_gsm8k_extraction(generation, expected):
+    assert extract_gsm8k_answer(generation) == expected
+
+
+def test_gsm8k_numeric_comparison():
+    assert gsm8k_correct("so 18.0 eggs\n#### 18.00", "18")
+    assert not gsm8k_correct("#### 19", "18")
+
+
+@pytest.mark.parametrize("generation, gold", [
+    ("Thus $\\boxed{\\dfrac{1}{2}}$.", "\\frac12"),
+    ("$\\boxed{ 0.5 }$", "\\frac{1}{2}"),
+    ("the answer is \\boxed{10^\\circ}", "10"),
+    ("\\boxed{\\left( 3, \\frac{\\pi}{2} \\right)}", "(3,\\frac{\\pi}{2})"),
+])
+def test_math_boxed_answers_normalised(generation, gold):
+    assert math_correct(generation, gold)
+
+
+def test_math_wrong_and_missing_answers():
+    assert not math_correct("\\boxed{3}", "4")
+    assert not math_correct("I do not know", "4")
+    assert normalize_math_answer("\\text{ cm}") is not None  # never raises
+
+
+def test_sandbox_passes_and_fails():
+    assert run_program("assert sum([1, 2]) == 3\nprint('ok')").stdout.strip() == "ok"
+    result = run_program("assert 1 == 2")
+    assert not result.passed and result.status == "failed" and "AssertionError" in result.stderr
+
+
+def test_infinite_loop_is_stopped():
+    started = time.perf_counter()
+    result = run_program("while True:\n    pass\n", timeout=1.5)
+    assert result.status == "timeout" and not result.passed
+    assert time.perf_counter() - started < 10
+
+
+def test_sleeping_program_is_stopped_by_wall_clock():
+    result = run_program("import time\ntime.sleep(60)\n", timeout=1.0)
+    assert result.status == "timeout" and result.seconds < 10
+
+
+def test_unbounded_allocation_is_stopped():
+    program = "chunks = []\nwhile True:\n    chunks.append(bytearray(50_000_000))\n"
+    result = run_program(program, timeout=20, memory_mb=256)
+    assert result.status == "memory" and not result.passed
+
+
+def test_runaway_generations_are_scored_wrong(monkeypatch):
+    monkeypatch.setitem(recipes.CODE_LIMITS, "timeout", 1.5)
+    monkeypatch.setitem(recipes.CODE_LIMITS, "memory_mb", 256)
+    meta = {"program_prefix": "", "tests": "assert f(2) == 4\n"}
+    assert recipes.code_passes(meta, "def f(x):\n    return 2 * x\n")
+    assert not recipes.code_passes(meta, "def f(x):\n    while True:\n        pass\n")
+    assert not recipes.code_passes(meta, "x = [bytearray(10**8) for _ in range(100)]\n")
+    # gsm8k-py: the last printed line must equal the answer.
+    assert recipes.code_passes({"answer": "12", "tests": ""}, "print(3 * 4)\n")
+    assert not recipes.code_passes({"answer": "12", "tests": ""}, "print(13)\n")
+
+
+def test_program_runs_outside_the_evaluator(tmp_path):
+    """Side effects land in the sandbox's own folder, not in the caller's process."""
+    import os
+
+    result = run_program(f"import os\nprint(os.getpid(), os.getcwd())\n")
+    pid, cwd = result.stdout.split()
+    assert int(pid) != os.getpid() and cwd != os.getcwd()
