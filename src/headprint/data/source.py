@@ -2,8 +2,8 @@
 
 ``source`` is
 
-- a file path (anything ending in ``.jsonl``/``.json``/``.csv``/``.parquet``, containing a
-  path separator, or naming an existing file): rows in trl's formats, see
+- a file path (anything ending in ``.jsonl``/``.json``/``.csv``/``.parquet`` or containing a
+  path separator; else an existing file that is not also a task name): rows in trl's formats, see
   :mod:`headprint.data.formats`. Files have no splits;
 - a task name from :data:`~headprint.data.tasks.TASKS`, optionally with a split:
   ``gsm8k``, ``gsm8k:test``, ``mmlu:biology``, ``mmlu:biology:test``, ``math:algebra:train``.
@@ -93,8 +93,11 @@ class DataBundle:
 
 def is_file_source(source: str) -> bool:
     """Whether ``source`` names a file rather than a task (see the module docstring)."""
-    return (Path(source).suffix.lower() in SUPPORTED_SUFFIXES or os.sep in source
-            or "/" in source or Path(source).is_file())
+    if Path(source).suffix.lower() in SUPPORTED_SUFFIXES or os.sep in source or "/" in source:
+        return True
+    head, _, tail = source.rpartition(":")
+    is_task = source in TASKS or (tail in SPLITS and head in TASKS)
+    return not is_task and Path(source).is_file()
 
 
 def known_tasks_text() -> str:

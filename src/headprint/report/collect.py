@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Section", "Collection", "collect"]
+__all__ = ["Section", "Collection", "collect", "natural_key"]
 
 MAX_JSON_BYTES = 64_000   # larger JSON files are data, not results a reader skims
 MAX_PNG_BYTES = 20_000_000
@@ -44,6 +45,11 @@ class Collection:
     sections: list[Section]
     provenance: list[dict[str, Any]]
     skipped: list[str]
+
+
+def natural_key(text: str) -> list[Any]:
+    """Sort key under which ``step-5`` comes before ``step-10``."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
 
 
 def _read_json(path: Path) -> Any:
@@ -75,10 +81,12 @@ def collect(folder: str | Path, exclude: set[Path] | None = None) -> Collection:
     provenance: dict[str, dict[str, Any]] = {}
     skipped: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS)
+        dirnames[:] = sorted((d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS),
+                             key=natural_key)
         here = Path(dirpath)
         section = Section(str(here.relative_to(root)))
-        names = sorted(f for f in filenames if not f.startswith(".") and not f.endswith(".tmp"))
+        names = sorted((f for f in filenames if not f.startswith(".") and not f.endswith(".tmp")),
+                       key=natural_key)
         stems_md = {Path(f).stem for f in names if f.endswith(".md")}
         for name in names:
             path = here / name
@@ -107,6 +115,6 @@ def collect(folder: str | Path, exclude: set[Path] | None = None) -> Collection:
                     section.json.append(path)
         if section.tables or section.figures or section.json:
             sections.append(section)
-    sections.sort(key=lambda s: (s.rel != ".", s.rel))
-    rows = sorted(provenance.values(), key=lambda r: r["where"])
+    sections.sort(key=lambda s: (s.rel != ".", natural_key(s.rel)))
+    rows = sorted(provenance.values(), key=lambda r: natural_key(r["where"]))
     return Collection(root, sections, rows, skipped)

@@ -20,7 +20,7 @@ from headprint.io import atomic_write_with
 
 __all__ = ["plot_heatmap", "plot_change", "plot_similarity", "plot_r2_bars", "plot_dynamics"]
 
-DPI = 110
+DPI = 100
 
 
 def _array(x: Any) -> np.ndarray:
@@ -47,7 +47,7 @@ def _grid(pattern: Any, title: str, path: str | Path, cmap: str, norm: Any, labe
         raise ValueError(f"heatmaps need an [L, H] pattern, got shape {x.shape}")
     n_layers, n_heads = x.shape
     fig = Figure(figsize=(min(max(3.2 + 0.42 * n_heads, 4.5), 14.0),
-                          min(max(1.6 + 0.26 * n_layers, 3.5), 16.0)))
+                          min(max(1.6 + 0.19 * n_layers, 3.5), 14.0)))
     ax = fig.add_subplot()
     im = ax.imshow(x, cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
     ax.set_xticks(_ticks(n_heads))

@@ -52,18 +52,28 @@ table.sortable th { cursor:pointer; user-select:none; }
 table.sortable th[aria-sort=ascending]::after { content:" ▲"; }
 table.sortable th[aria-sort=descending]::after { content:" ▼"; }
 tbody tr:nth-child(even) { background:var(--stripe); }
-.figures { display:flex; flex-wrap:wrap; gap:18px; margin:10px 0; }
+.figures { display:grid; grid-template-columns:repeat(auto-fill, minmax(330px, 1fr));
+           gap:16px; margin:10px 0 18px; align-items:start; }
 figure { margin:0; border:1px solid var(--line); border-radius:6px; padding:8px;
-         background:#fff; max-width:100%; }
-figure img { display:block; max-width:100%; height:auto; }
+         background:#fff; }
+figure.wide { grid-column: span 2; }
+figure.zoom { grid-column: 1 / -1; }
+figure img { display:block; width:100%; height:auto; cursor:zoom-in; }
+figure.zoom img { cursor:zoom-out; }
+td.nowrap { white-space:nowrap; }
+.summary { margin:6px 0 10px; }
 figcaption { font-size:12.5px; color:var(--muted); margin-top:4px; }
 details { margin:8px 0; } summary { cursor:pointer; color:var(--accent); }
 .empty { color:var(--muted); font-style:italic; }
 """
 
+# Click a figure to widen it to the full page width and back.
 # Click a header to sort; numeric when every non-empty cell starts with a number
 # ("0.48 [0.45, 0.51]" sorts by 0.48), text otherwise.
 _JS = """
+document.querySelectorAll("figure img").forEach(function (img) {
+  img.addEventListener("click", function () { img.parentNode.classList.toggle("zoom"); });
+});
 document.querySelectorAll("table.sortable").forEach(function (table) {
   table.querySelectorAll("thead th").forEach(function (th, col) {
     th.addEventListener("click", function () {
@@ -92,30 +102,60 @@ def _esc(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def _provenance_html(rows: list[dict[str, Any]]) -> str:
-    if not rows:
-        return '<p class="empty">No pattern-set manifests found.</p>\n'
-    cols = ["pattern set", "model", "fingerprint", "method", "loss", "data", "split", "N",
-            "L×H", "task", "step", "created"]
-    body = []
+def _provenance_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
+    out = []
     for r in rows:
         data = r.get("data")
         source = data.get("source") if isinstance(data, dict) else data
         split = r.get("split") or (data.get("split") if isinstance(data, dict) else None)
         shape = (f"{r['num_layers']}×{r['num_heads']}"
                  if r.get("num_layers") is not None else "")
-        values = [r.get("where"), r.get("model"), str(r.get("model_fingerprint") or "")[:16],
-                  r.get("method"), r.get("loss"), source, split, r.get("n_samples"), shape,
-                  r.get("task"), r.get("step"), str(r.get("created") or "")[:19]]
-        body.append("<tr>" + "".join(f"<td>{_esc(v)}</td>" for v in values) + "</tr>")
+        out.append([r.get("where"), r.get("model"), str(r.get("model_fingerprint") or "")[:16],
+                    r.get("method"), r.get("loss"), source, split, r.get("n_samples"), shape,
+                    r.get("task"), r.get("step"),
+                    str(r.get("created") or "")[:16].replace("T", " ")])
+    return out
+
+
+def _provenance_html(rows: list[dict[str, Any]]) -> str:
+    """A one-line summary always visible, the full table folded when it is long."""
+    if not rows:
+        return '<p class="empty">No pattern-set manifests found.</p>\n'
+    cols = ["pattern set", "model", "fingerprint", "method", "loss", "data", "split", "N",
+            "L×H", "task", "step", "created"]
+    table = _provenance_rows(rows)
+    body = "".join("<tr>" + "".join(
+        f'<td class="nowrap">{_esc(v)}</td>' if c in (0, 11) else f"<td>{_esc(v)}</td>"
+        for c, v in enumerate(row)) + "</tr>" for row in table)
     head = "".join(f'<th scope="col">{_esc(c)}</th>' for c in cols)
-    return (f'<div class="table-wrap"><table class="sortable"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table></div>\n")
+
+    def distinct(col: int) -> str:
+        values = sorted({str(row[col]) for row in table if row[col] not in (None, "")})
+        return ", ".join(values[:8]) + (f" and {len(values) - 8} more" if len(values) > 8
+                                        else "") or "?"
+
+    summary = (f"{len(table)} pattern sets. Models: {distinct(1)}. Methods: {distinct(3)}. "
+               f"Loss scaling: {distinct(4)}. Data: {distinct(5)}.")
+    grid = (f'<div class="table-wrap"><table class="sortable"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
+    is_open = " open" if len(table) <= 12 else ""
+    return (f'<p class="summary">{_esc(summary)}</p>\n<details{is_open}>'
+            f"<summary>Manifest of every pattern set</summary>{grid}</details>\n")
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG header (IHDR is always the first chunk)."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return 0, 0
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def _figure(path: Path, rel: str) -> str:
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return (f'<figure><img alt="{_esc(path.name)}" src="data:image/png;base64,{data}">'
+    raw = path.read_bytes()
+    width, height = _png_size(raw)
+    wide = ' class="wide"' if height and width / height > 1.6 else ""  # span two columns
+    data = base64.b64encode(raw).decode("ascii")
+    return (f'<figure{wide}><img alt="{_esc(path.name)}" src="data:image/png;base64,{data}">'
             f"<figcaption>{_esc(rel)}</figcaption></figure>")
 
 

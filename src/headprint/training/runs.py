@@ -30,10 +30,10 @@ class RunConflictError(ValueError):
     """The output folder holds a different run, or an unfinished one without ``resume``."""
 
 
-def compute_run_key(training_settings: dict, model_fingerprint: str, data_fingerprint: str,
-                    world_size: int) -> str:
-    return _hash({"settings": training_settings, "model_fingerprint": model_fingerprint,
-                  "data_fingerprint": data_fingerprint, "world_size": world_size})
+def compute_run_key(identity: dict[str, Any]) -> str:
+    """Hash of a run's identity: ``{"settings", "model_fingerprint", "data_fingerprint",
+    "world_size"}`` (see the module docstring)."""
+    return _hash(identity)
 
 
 def read_run(run_dir: str | Path) -> dict[str, Any] | None:
@@ -47,16 +47,21 @@ def read_run(run_dir: str | Path) -> dict[str, Any] | None:
 
 
 def _differences(old: dict, new: dict) -> list[str]:
-    keys = sorted(set(old) | set(new))
-    return [f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in keys if old.get(k) != new.get(k)]
+    out = []
+    for name in sorted(set(old) | set(new)):
+        if name == "settings":
+            out += _differences(old.get(name) or {}, new.get(name) or {})
+        elif old.get(name) != new.get(name):
+            out.append(f"{name}: {old.get(name)!r} -> {new.get(name)!r}")
+    return out
 
 
-def check_run_dir(run_dir: str | Path, key: str, settings: dict, resume: bool) -> RunState:
+def check_run_dir(run_dir: str | Path, identity: dict[str, Any], resume: bool) -> RunState:
     """Decide what to do with ``run_dir``: start a new run, resume, or nothing (complete).
 
     Raises:
-        RunConflictError: the folder holds another run (the differing settings are named),
-            an unfinished run of these settings without ``resume``, or other files.
+        RunConflictError: the folder holds another run (the differences are named), an
+            unfinished run of this identity without ``resume``, or unrelated files.
     """
     run_dir = Path(run_dir)
     previous = read_run(run_dir)
@@ -68,14 +73,11 @@ def check_run_dir(run_dir: str | Path, key: str, settings: dict, resume: bool) -
         if resume:
             log.info("nothing to resume in %s: starting a new run", run_dir)
         return "new"
-    if previous.get("run_key") != key:
-        changed = _differences(previous.get("settings", {}), settings)
-        for name in ("model_fingerprint", "world_size"):
-            if previous.get(name) != settings.get(f"_{name}", previous.get(name)):
-                changed.append(name)
-        detail = "; ".join(changed) or "model weights or data rows differ"
+    if previous.get("run_key") != compute_run_key(identity):
+        changed = _differences(previous.get("identity") or {}, identity)
         raise RunConflictError(
-            f"{run_dir} holds a different run ({detail}); choose another --out or move it")
+            f"{run_dir} holds a different run ({'; '.join(changed) or 'unknown differences'})"
+            f"; choose another --out or move that folder away")
     if previous.get("status") == "complete":
         return "complete"
     if not resume:
