@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import noisy_stack
+from .analysis_synthetic import noisy_stack
 
 from headprint.analysis import (bootstrap, bootstrap_ci, bootstrap_distribution, bootstrap_r2,
                                 bootstrap_similarity, distribution_stats, gini, pearson)

@@ -18,8 +18,8 @@ from headprint.analysis.bootstrap import bootstrap_distribution, bootstrap_simil
 from headprint.analysis.change import change, change_rate, top_changes
 from headprint.analysis.distribution import distribution_stats
 from headprint.analysis.similarity import mse, pearson, similarity_matrix
-from headprint.analysis.tables import (ci_legend, fmt, fmt_ci, markdown_table, notes_markdown,
-                                       write_result)
+from headprint.analysis.tables import (check_bootstrap_args, ci_legend, fmt, fmt_ci,
+                                       markdown_table, notes_markdown, write_result)
 
 __all__ = ["run_stats", "run_compare", "run_similarity", "run_compose", "run_track"]
 
@@ -31,6 +31,7 @@ def run_stats(paths: Sequence[str | Path], out: str | Path | None = None, *,
     """Table 1: Gini, CV and kurtosis of each pattern set, with bootstrap intervals when
     the set holds per-sample patterns. Writes ``stats.json``, ``stats.md`` and one
     ``heatmap-<name>.png`` per set."""
+    check_bootstrap_args(n_boot, confidence, ci_method)
     if not paths:
         raise ValueError("stats needs at least one pattern set")
     items = [inputs.load(p) for p in paths]
@@ -42,8 +43,8 @@ def run_stats(paths: Sequence[str | Path], out: str | Path | None = None, *,
         cis = (bootstrap_distribution(item.patterns.per_sample, n_boot=n_boot,
                                       confidence=confidence, seed=seed,
                                       method=ci_method)
-               if item.has_samples else None)
-        if cis is None:
+               if item.has_samples and n_boot > 0 else None)
+        if cis is None and n_boot > 0:
             notes.append(f"{item.label}: no per-sample patterns, so no intervals")
         notes += [f"{item.label}: {reason}" for reason in st.notes.values()]
         notes += [f"{item.label}, {k}: {ci.warning}" for k, ci in (cis or {}).items()
@@ -80,6 +81,7 @@ def run_compare(a: str | Path, b: str | Path, out: str | Path | None = None, *,
                 figures: bool = True) -> dict[str, Any]:
     """Correlation and MSE between two pattern sets (e.g. before and after SFT), the heads
     that changed most, and heatmaps of both and of the change ``B − A``."""
+    check_bootstrap_args(n_boot, confidence, ci_method)
     items = [inputs.load(a), inputs.load(b)]
     inputs.unique_labels(items)
     inputs.check_compatible(items, "compare")
@@ -91,7 +93,7 @@ def run_compare(a: str | Path, b: str | Path, out: str | Path | None = None, *,
     cis = (bootstrap_similarity(pa.per_sample, pb.per_sample, paired=paired, n_boot=n_boot,
                                 confidence=confidence, seed=seed,
                                       method=ci_method)
-           if ia.has_samples and ib.has_samples else None)
+           if ia.has_samples and ib.has_samples and n_boot > 0 else None)
     delta = change(pa.mean, pb.mean)
     summary = {"corr": pearson(pa.mean, pb.mean), "mse": mse(pa.mean, pb.mean),
                "mean_a": float(pa.mean.mean()), "mean_b": float(pb.mean.mean()),
@@ -101,7 +103,8 @@ def run_compare(a: str | Path, b: str | Path, out: str | Path | None = None, *,
                "paired_bootstrap": paired, "ci": cis,
                "stats_a": distribution_stats(pa.mean), "stats_b": distribution_stats(pb.mean)}
     heads = top_changes(pa.mean, pb.mean, k=top)
-    notes = [] if cis else ["no per-sample patterns in both sets, so no intervals"]
+    notes = [] if cis or n_boot == 0 else ["no per-sample patterns in both sets, so no "
+                                           "intervals"]
     if pa.manifest.get("data") != pb.manifest.get("data"):
         notes.append("A and B were computed on different data")
     notes += [f"{k}: {ci.warning}" for k, ci in (cis or {}).items() if ci.warning]

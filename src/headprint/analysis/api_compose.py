@@ -17,12 +17,13 @@ from headprint.analysis.baselines import random_tasks_baseline, shuffled_heads_b
 from headprint.analysis.bootstrap import bootstrap_r2
 from headprint.analysis.change import change
 from headprint.analysis.composition import count_subsets, fit_composition, search_subsets
-from headprint.analysis.tables import (ci_legend, fmt, fmt_ci, markdown_table, notes_markdown,
-                                       write_result)
+from headprint.analysis.tables import (check_bootstrap_args, ci_legend, fmt, fmt_ci,
+                                       markdown_table, notes_markdown, write_result)
 
 __all__ = ["run_compose"]
 
 Pair = tuple[inputs.Loaded, inputs.Loaded]
+MAX_ROWS = 50  # subsets listed in the Markdown table; the JSON has all
 
 
 def _load_pair(name: str, spec: Sequence[str | Path]) -> Pair:
@@ -48,7 +49,7 @@ def _judge(fit: Any, target: Any, deltas: dict, pairs: dict[str, Pair], opts: di
     except ValueError as err:
         row["random_tasks"] = {"kind": "random_tasks", "skipped": str(err)}
     used = [pairs["target"], *(pairs[n] for n in fit.names)]
-    if all(p.has_samples for pair in used for p in pair):
+    if n_boot > 0 and all(p.has_samples for pair in used for p in pair):
         row["ci"] = bootstrap_r2(
             (pairs["target"][0].patterns.per_sample, pairs["target"][1].patterns.per_sample),
             {n: (pairs[n][0].patterns.per_sample, pairs[n][1].patterns.per_sample)
@@ -124,8 +125,10 @@ def _markdown(full_row: dict, best: list, subsets: list, everything: list, notes
             + markdown_table(["rank", "subset", *cols],
                              [line([i + 1, " + ".join(r["basis"])], r)
                               for i, r in enumerate(best)])
-            + "\n## R² of every fitted subset\n\n"
-            + markdown_table(["subset", "R²"], [[" + ".join(f.names), f.r2] for f in subsets])
+            + f"\n## R² of the {min(len(subsets), MAX_ROWS)} best of {len(subsets)} subsets\n\n"
+            + markdown_table(["subset", "R²"],
+                             [[" + ".join(f.names), f.r2] for f in subsets[:MAX_ROWS]])
+            + ("(every subset is listed in compose.json)\n" if len(subsets) > MAX_ROWS else "")
             + "\n" + inputs.inputs_markdown(everything) + "\n" + notes_markdown(notes))
 
 
@@ -157,6 +160,7 @@ def run_compose(target: Sequence[str | Path], basis: Mapping[str, Sequence[str |
               "intercept": intercept, "nonnegative": nonnegative, "top": top,
               "n_permutations": n_permutations, "n_draws": n_draws, "n_boot": n_boot,
               "confidence": confidence, "seed": seed, "ci_method": ci_method}
+    check_bootstrap_args(n_boot, confidence, ci_method)
     pairs, extra, everything = _load(target, basis, pool)
     t_delta = change(pairs["target"][0].patterns.mean, pairs["target"][1].patterns.mean)
     deltas = {n: change(b.patterns.mean, a.patterns.mean)
@@ -184,7 +188,7 @@ def run_compose(target: Sequence[str | Path], basis: Mapping[str, Sequence[str |
     notes += [f"random-tasks null of {' + '.join(r['basis']) if r is not full_row else 'all'}"
               f": {r['random_tasks']['skipped']}"
               for r in [full_row, *best] if "skipped" in r["random_tasks"]]
-    if full_row["ci"] is None:
+    if full_row["ci"] is None and n_boot > 0:
         notes.append("not every set holds per-sample patterns, so no intervals for R²")
     target_name = pairs["target"][1].patterns.name
     out = Path(out) if out else inputs.default_out(

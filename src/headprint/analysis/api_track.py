@@ -22,8 +22,8 @@ from typing import Any
 from headprint.analysis import inputs
 from headprint.analysis.bootstrap import bootstrap_similarity
 from headprint.analysis.change import change
-from headprint.analysis.tables import (ci_legend, fmt_ci, markdown_table, notes_markdown,
-                                       write_result)
+from headprint.analysis.tables import (check_bootstrap_args, ci_legend, fmt_ci, markdown_table,
+                                       notes_markdown, write_result)
 from headprint.analysis.tracking import series_metrics
 from headprint.patterns.artifact import MANIFEST_FILE, PatternSetError
 
@@ -67,6 +67,7 @@ def run_track(run_dir: str | Path, out: str | Path | None = None, *, n_boot: int
     Intervals (bootstrap over samples, paired when both steps scored the same samples)
     are added where the pattern sets hold per-sample patterns.
     """
+    check_bootstrap_args(n_boot, confidence, ci_method)
     series, notes = find_series(run_dir)
     out = Path(out) if out else Path(run_dir) / "analysis" / "track"
     results, rows, provenance, reference = {}, [], [], None
@@ -91,7 +92,7 @@ def run_track(run_dir: str | Path, out: str | Path | None = None, *, n_boot: int
         cis = []
         for k, item in zip(step_nums, items):
             ci = None
-            if k != 0 and base.has_samples and item.has_samples:
+            if k != 0 and n_boot > 0 and base.has_samples and item.has_samples:
                 paired = bool(base.patterns.sample_ids) and \
                     base.patterns.sample_ids == item.patterns.sample_ids
                 ci = bootstrap_similarity(base.patterns.per_sample, item.patterns.per_sample,

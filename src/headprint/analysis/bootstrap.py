@@ -138,7 +138,11 @@ def bootstrap(stacks: Sequence[Any], statistic: Statistic, *,
             low, high = float(np.clip(low, lo_bound, hi_bound)), float(np.clip(high, lo_bound,
                                                                               hi_bound))
             bias, std_error = float(v.mean() - est), float(v.std())
-            if not q_lo <= est <= q_hi:  # same condition as est outside [low, high]
+            # Round-off (e.g. R² = 1 − 1e-15 against replicates at 1 − 3e-14) is not bias.
+            tol = 1e-9 * max(1.0, abs(est))
+            if low - tol <= est <= high + tol:
+                low, high = min(low, est), max(high, est)
+            if not q_lo - tol <= est <= q_hi + tol:  # same as est outside [low, high]
                 warning = (f"estimate {est:.4g} lies outside its {confidence:.0%} interval "
                            f"[{low:.4g}, {high:.4g}] (bootstrap bias {bias:+.3g}): sampling "
                            "noise biases this statistic by more than its spread")

@@ -18,7 +18,7 @@ def _stat_flags(p: argparse.ArgumentParser, bootstrap: bool = True) -> None:
                    help="output folder (default: <inputs' parent>/analysis/<command>)")
     if bootstrap:
         p.add_argument("--n-boot", type=int, default=1000,
-                       help="bootstrap replicates over samples (default 1000)")
+                       help="bootstrap replicates over samples (default 1000; 0: none)")
         p.add_argument("--confidence", type=float, default=0.95,
                        help="interval coverage (default 0.95)")
         p.add_argument("--seed", type=int, default=0, help="seed of every random draw")

@@ -16,8 +16,8 @@ import numpy as np
 from headprint import __version__
 from headprint.io import atomic_write_json, atomic_write_text
 
-__all__ = ["fmt", "fmt_ci", "ci_legend", "markdown_table", "notes_markdown", "jsonable",
-           "write_result", "RESULT_KIND"]
+__all__ = ["fmt", "fmt_ci", "ci_legend", "check_bootstrap_args", "markdown_table",
+           "notes_markdown", "jsonable", "write_result", "RESULT_KIND"]
 
 #: Value of ``payload["headprint"]["kind"]`` in every JSON written here.
 RESULT_KIND = "analysis"
@@ -49,8 +49,18 @@ def fmt_ci(estimate: Any, ci: Any | None, digits: int = 4) -> str:
     return f"{text} [{fmt(low, 3)}, {fmt(high, 3)}]{flag}"
 
 
+def check_bootstrap_args(n_boot: int, confidence: float, method: str) -> None:
+    """Reject bad interval settings before any file is loaded (``n_boot = 0``: none)."""
+    if n_boot < 0 or not 0 < confidence < 1 or method not in ("basic", "percentile"):
+        raise ValueError(f"need n_boot >= 0 (0: no intervals), 0 < confidence < 1 and "
+                         f"ci_method 'basic' or 'percentile'; got {n_boot}, {confidence}, "
+                         f"{method!r}")
+
+
 def ci_legend(confidence: float, method: str, n_boot: int, seed: int) -> str:
     """One sentence saying what the brackets and the ⚠ in a table mean."""
+    if n_boot == 0:
+        return "No bootstrap intervals (n_boot = 0)."
     kind = "bias-corrected (basic)" if method == "basic" else "percentile"
     return (f"Brackets: {confidence:.0%} {kind} bootstrap interval over samples ({n_boot} "
             f"replicates, seed {seed}). ⚠: sampling noise biases this value by more than its "
@@ -110,8 +120,8 @@ def write_result(out: str | Path, stem: str, command: str, payload: dict[str, An
     header = {"kind": RESULT_KIND, "command": command, "version": __version__,
               "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
     full = {"headprint": header, **jsonable(payload)}
-    full.setdefault("files", [])
-    full["files"] = sorted({*full["files"], f"{stem}.json", f"{stem}.md"})
+    # Keep the command's order (the report shows figures in it), then the two tables.
+    full["files"] = list(dict.fromkeys([*full.get("files", []), f"{stem}.json", f"{stem}.md"]))
     atomic_write_json(out / f"{stem}.json", full)
     atomic_write_text(out / f"{stem}.md", markdown)
     full["out"] = str(out)

@@ -73,10 +73,12 @@ class Comparison:
             return "not reproduced"
         return "reproduced" if self.significant else "direction only"
 
-    def text(self, unit: str = "", scale: float = 1.0, digits: int = 1) -> str:
-        f = (lambda x: f"{x * scale:.{digits}f}{unit}")
-        return (f"{f(self.a)} vs {f(self.b)} ({'+' if self.diff >= 0 else ''}"
-                f"{f(self.diff)}, paired z {self.z:.1f}, n {self.n})")
+    def text(self, unit: str = "", scale: float = 1.0, spec: str = ".1f") -> str:
+        """``"A vs B (+diff, paired z, n)"``; values times ``scale`` formatted by ``spec``;
+        the difference is signed as "better by" (so a lower loss gives a positive one)."""
+        f = (lambda x: f"{x * scale:{spec}}{unit}")
+        return (f"{f(self.a)} vs {f(self.b)} (better by {f(self.diff)}, paired z "
+                f"{self.z:.1f}, n {self.n})")
 
 
 def compare_paired(a: Mapping[str, float], b: Mapping[str, float],

@@ -54,6 +54,9 @@ class Scale:
     t2_top_k: int = 2
     # -- Table 3: selection by similarity -----------------------------------------------
     t3_domains: tuple[str, ...] = ("math", "physics", "chemistry", "biology")
+    t3_pseudo: int | None = None
+    """Pseudo-private rows per domain: its MMLU dev + validation rows (None: all of them,
+    40-140 depending on the domain)."""
     t3_pool: int | None = 1000
     """Candidate pool: this many MMLU test rows of the other subjects (None: all)."""
     t3_sizes: tuple[int, ...] = (100, 300, 500)
@@ -88,7 +91,7 @@ SCALES: dict[str, Scale] = {
         "tiny", basic_tasks=("gsm8k", "pycode", "hellaswag", "arc-challenge"),
         n_train=8, n_patterns=4, track_at=(1,), max_length=192,
         t2_target_train=8, t2_mixture=8, t2_test=4,
-        t3_domains=("biology",), t3_pool=16, t3_sizes=(4, 8), t3_test=8,
+        t3_domains=("biology",), t3_pseudo=8, t3_pool=16, t3_sizes=(4, 8), t3_test=8,
         notes=("a smoke test of the pipeline: numbers at this size mean nothing",)),
     "small": Scale(
         "small", n_train=64, n_patterns=32, track_at=(1, 2, 4, 8), max_length=256,

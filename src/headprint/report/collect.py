@@ -2,7 +2,8 @@
 
 Collected recursively (hidden folders and temporary files skipped):
 
-- tables: every ``*.md`` file (the analysis commands write one per result);
+- tables: every ``*.md`` file (the analysis commands write one per result) and every
+  small ``*.csv`` file;
 - figures: every ``*.png``;
 - provenance: every pattern set's ``manifest.json``, plus the ``inputs`` recorded in
   headprint result JSONs (so pattern sets stored outside the folder still appear);
@@ -21,6 +22,7 @@ __all__ = ["Section", "Collection", "collect", "natural_key"]
 
 MAX_JSON_BYTES = 64_000   # larger JSON files are data, not results a reader skims
 MAX_PNG_BYTES = 20_000_000
+MAX_CSV_BYTES = 256_000
 SKIP_DIRS = {"__pycache__", "node_modules", ".git"}
 # JSON files of model checkpoints and tokenizers: configuration, not results.
 SKIP_JSON = {"config.json", "generation_config.json", "tokenizer.json",
@@ -41,6 +43,8 @@ class Section:
 
 @dataclass
 class Collection:
+    """What :func:`collect` found: sections in folder order, provenance rows, skipped files."""
+
     root: Path
     sections: list[Section]
     provenance: list[dict[str, Any]]
@@ -88,11 +92,13 @@ def collect(folder: str | Path, exclude: set[Path] | None = None) -> Collection:
         names = sorted((f for f in filenames if not f.startswith(".") and not f.endswith(".tmp")),
                        key=natural_key)
         stems_md = {Path(f).stem for f in names if f.endswith(".md")}
+        order: list[str] = []  # figure order chosen by the command that wrote them
         for name in names:
             path = here / name
             if path.resolve() in exclude:
                 continue
-            if name.endswith(".md"):
+            if name.endswith(".md") or (name.endswith(".csv")
+                                        and path.stat().st_size <= MAX_CSV_BYTES):
                 section.tables.append(path)
             elif name.endswith(".png"):
                 if path.stat().st_size > MAX_PNG_BYTES:
@@ -106,6 +112,7 @@ def collect(folder: str | Path, exclude: set[Path] | None = None) -> Collection:
             elif name.endswith(".json") and name not in SKIP_JSON:
                 data = _read_json(path) if path.stat().st_size <= MAX_JSON_BYTES else None
                 if isinstance(data, dict) and isinstance(data.get("headprint"), dict):
+                    order += [str(f) for f in data.get("files") or []]
                     for item in data.get("inputs") or []:  # provenance of analysis inputs
                         if isinstance(item, dict) and item.get("path"):
                             key = str(Path(item["path"]).resolve())
@@ -113,6 +120,8 @@ def collect(folder: str | Path, exclude: set[Path] | None = None) -> Collection:
                                                                      item, root))
                 elif Path(name).stem not in stems_md and data is not None:
                     section.json.append(path)
+        rank = {name: i for i, name in enumerate(order)}
+        section.figures.sort(key=lambda p: (rank.get(p.name, len(rank)), natural_key(p.name)))
         if section.tables or section.figures or section.json:
             sections.append(section)
     sections.sort(key=lambda s: (s.rel != ".", natural_key(s.rel)))

@@ -88,9 +88,9 @@ def plot_similarity(matrix: Any, names: Sequence[str], path: str | Path,
                     kind: str = "correlation") -> Path:
     """Annotated ``[K, K]`` matrix with task names on both axes.
 
-    ``kind="correlation"``: diverging colours centred on 0 when any correlation is
-    negative, otherwise a sequential scale from the smallest off-diagonal value to 1 (a
-    fixed −1…1 range would paint typical 0.8-0.99 pattern correlations one colour).
+    ``kind="correlation"``: diverging colours on −1…1 centred on 0 when any correlation
+    is negative, otherwise a sequential scale from the smallest off-diagonal value to 1
+    (a fixed −1…1 range would paint typical 0.9-0.99 pattern correlations one colour).
     ``kind="mse"`` (or any distance): sequential scale from 0.
     """
     from matplotlib.colors import Normalize, TwoSlopeNorm
@@ -106,7 +106,8 @@ def plot_similarity(matrix: Any, names: Sequence[str], path: str | Path,
     if kind == "correlation":
         lo = float(off.min()) if off.size else 0.0
         if lo < 0:
-            cmap, norm = "RdBu_r", TwoSlopeNorm(0.0, min(lo, -1e-9), 1.0)
+            # Symmetric −1…1: a one-sided stretch would paint r = −0.08 as dark as r = 1.
+            cmap, norm = "RdBu_r", TwoSlopeNorm(0.0, -1.0, 1.0)
         else:
             cmap, norm = "viridis", Normalize(min(lo, 0.999), 1.0)
         label = "Pearson r"

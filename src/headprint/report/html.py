@@ -18,7 +18,7 @@ from typing import Any
 from headprint import __version__
 from headprint.io import atomic_write_with
 from headprint.report.collect import Collection, collect
-from headprint.report.markdown import markdown_to_html
+from headprint.report.markdown import csv_to_html, markdown_to_html
 
 __all__ = ["build_report", "render_html", "REPORT_FILE"]
 
@@ -172,7 +172,9 @@ def render_html(found: Collection, title: str) -> str:
         nav.append(f'<a href="#{anchor}">{_esc(label)}</a>')
         body = [f'<section class="folder" id="{anchor}"><h2>{_esc(label)}</h2>\n']
         for table in sec.tables:
-            body.append(markdown_to_html(table.read_text(encoding="utf-8"), heading_offset=2))
+            text = table.read_text(encoding="utf-8", errors="replace")
+            body.append(markdown_to_html(text, heading_offset=2) if table.suffix == ".md" else
+                        f"<h3>{_esc(table.name)}</h3>\n" + csv_to_html(text))
         if sec.figures:
             body.append('<div class="figures">' + "".join(
                 _figure(f, str(f.relative_to(found.root))) for f in sec.figures) + "</div>\n")

@@ -7,10 +7,12 @@ Markdown package, because the report must build in the bare runtime environment.
 """
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 
-__all__ = ["markdown_to_html", "split_row"]
+__all__ = ["markdown_to_html", "csv_to_html", "split_row"]
 
 _INLINE_CODE = re.compile(r"`([^`]+)`")
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
@@ -43,6 +45,18 @@ def _table(lines: list[str]) -> str:
     ths = "".join(f'<th scope="col">{_inline(c)}</th>' for c in head)
     trs = "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>\n"
                   for row in body)
+    return (f'<div class="table-wrap"><table class="sortable">\n<thead><tr>{ths}</tr></thead>'
+            f"\n<tbody>\n{trs}</tbody></table></div>\n")
+
+
+def csv_to_html(text: str) -> str:
+    """A CSV file (first row: header) as a sortable table."""
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return ""
+    ths = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in rows[0])
+    trs = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>\n"
+                  for row in rows[1:])
     return (f'<div class="table-wrap"><table class="sortable">\n<thead><tr>{ths}</tr></thead>'
             f"\n<tbody>\n{trs}</tbody></table></div>\n")
 

@@ -23,9 +23,10 @@ def write_jsonl(path: str | Path, rows: Sequence[Mapping[str, Any]]) -> Path:
                                            + "\n" for r in rows))
 
 
-def load_rows(spec: str | None, pattern_set: Any = None) -> list[dict]:
+def load_rows(spec: str | None, pattern_set: Any = None, limit: int | None = None
+              ) -> list[dict]:
     """Rows of a data spec (task name, ``task:split`` or file), or of the data recorded in
-    ``pattern_set``'s manifest when ``spec`` is None."""
+    ``pattern_set``'s manifest when ``spec`` is None; ``limit`` as in ``load_data``."""
     from headprint.data import load_data
 
     if spec is None:
@@ -35,7 +36,7 @@ def load_rows(spec: str | None, pattern_set: Any = None) -> list[dict]:
             raise SelectionError("no --data given and the pattern set does not record its data")
         return list(load_data(source, split=data.get("split") if isinstance(data, dict)
                               else None).rows)
-    return list(load_data(spec).rows)
+    return list(load_data(spec, limit=limit).rows)
 
 
 def provenance(pattern_set: Any, path: str | Path) -> dict[str, Any]:
@@ -119,8 +120,8 @@ def _fit_path(out: Path) -> Path:
 
 def mix_data(target: tuple[str | Path, str | Path],
              basis: Mapping[str, tuple[str | Path, str | Path, str]], size: int,
-             out: str | Path, top_k: int = 2, random: bool = False, seed: int = 0
-             ) -> dict[str, Any]:
+             out: str | Path, top_k: int = 2, random: bool = False, seed: int = 0,
+             pool_per_task: int | None = None) -> dict[str, Any]:
     """Build a training mixture of basic tasks (Eq. 4) or its random baseline.
 
     Args:
@@ -129,6 +130,9 @@ def mix_data(target: tuple[str | Path, str | Path],
         size: number of rows ``N``.
         out: the ``.jsonl`` training file; the fit goes beside it as ``<stem>.fit.json``.
         random: draw ``N`` rows uniformly from the union of every basic task instead.
+        pool_per_task: candidate rows per basic task (``load_data``'s seeded ``limit``);
+            the same candidates serve both the mixture and its random baseline, so a large
+            task does not crowd the random baseline (default: all rows).
 
     Raises:
         SelectionError: a basic task's "before" pattern comes from another model than the
@@ -151,11 +155,13 @@ def mix_data(target: tuple[str | Path, str | Path],
                         "after": provenance(b_after, after), "data": spec}
     mixture = CompositionMixture(top_k=top_k).fit(change(t_before.mean, t_after.mean), deltas)
     if random:
-        rows_by_task = {name: load_rows(basis[name][2]) for name in basis}
+        rows_by_task = {name: load_rows(basis[name][2], limit=pool_per_task)
+                        for name in basis}
         rows = random_mixture(rows_by_task, int(size), seed)
     else:
         counts = mixture.allocate(int(size))
-        rows_by_task = {name: load_rows(basis[name][2]) for name, c in counts.items() if c}
+        rows_by_task = {name: load_rows(basis[name][2], limit=pool_per_task)
+                        for name, c in counts.items() if c}
         rows = mixture.draw(rows_by_task, int(size), seed)
     out = Path(out)
     write_jsonl(out, rows)
@@ -163,7 +169,8 @@ def mix_data(target: tuple[str | Path, str | Path],
     for row in rows:
         counts_drawn[row["source_task"]] = counts_drawn.get(row["source_task"], 0) + 1
     summary = {"kind": "random" if random else "composition", "size": int(size),
-               "seed": seed, "counts": counts_drawn, "file": out.name,
+               "seed": seed, "pool_per_task": pool_per_task, "counts": counts_drawn,
+               "file": out.name,
                "target": {"before": provenance(t_before, target[0]),
                           "after": provenance(t_after, target[1])},
                "basis": inputs, **mixture.summary()}

@@ -62,6 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="keep the k largest positive coefficients (default: %(default)s)")
     mix.add_argument("--random", action="store_true",
                      help="baseline: N rows drawn uniformly from all the basic tasks")
+    mix.add_argument("--pool-per-task", type=int, default=None, metavar="M",
+                     help="candidate rows per basic task (seeded); both the mixture and "
+                          "--random draw from these (default: all rows)")
     mix.add_argument("--seed", type=int, default=0)
     mix.add_argument("--out", required=True, help="output .jsonl file (fit: <stem>.fit.json)")
     mix.set_defaults(func=_mix)
@@ -87,7 +90,8 @@ def _mix(args: argparse.Namespace) -> int:
     if len(set(names)) != len(names):
         raise ValueError(f"--basis names must be unique, got {', '.join(names)}")
     summary = mix_data(tuple(args.target), dict(args.basis), args.size, args.out,
-                       top_k=args.top_k, random=args.random, seed=args.seed)
+                       top_k=args.top_k, random=args.random, seed=args.seed,
+                       pool_per_task=args.pool_per_task)
     coef = ", ".join(f"{k} {v:.3g}" for k, v in summary["fit"]["coefficients"].items())
     print(f"fit R² {summary['fit']['r2']:.3f}; β: {coef}")
     print(f"wrote {summary['size']} rows ({summary['kind']}) to {args.out}: "

@@ -23,7 +23,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import torch
 
@@ -35,9 +35,11 @@ from headprint.training.runs import (check_run_dir, compute_run_key, library_ver
                                      read_run, write_run)
 from headprint.training.tracking import PatternTracker, TrackTarget
 
-__all__ = ["SFTResult", "run_sft"]
+__all__ = ["SFTResult", "run_sft", "SFTSettings"]
 
 log = logging.getLogger(__name__)
+
+SFTSettings = SFTConfig  # the name headprint.demo imports; the same class
 
 
 @dataclass
@@ -77,15 +79,20 @@ def _trainer_args(config: SFTConfig, out: Path, world: int, progress: bool):
         ddp_find_unused_parameters=False)
 
 
-def _track_targets(config: SFTConfig) -> list[TrackTarget]:
-    from headprint.data import load_data
+def _track_targets(config: SFTConfig, tokenizer: Any) -> list[TrackTarget]:
+    """Load the tracked tasks' fixed rows; refuse a task none of whose samples fits."""
+    from headprint.data import encode_rows, load_data
     from headprint.data.source import is_file_source
 
     targets = []
     for task in config.track:
         named = task.rpartition(":")[2] in ("train", "test")
         split = None if named or is_file_source(task) else config.track_split
-        targets.append(TrackTarget(task, load_data(task, split=split, limit=config.track_limit)))
+        bundle = load_data(task, split=split, limit=config.track_limit)
+        if not any(s.n_target for s in encode_rows(bundle.rows, tokenizer, config.max_length)):
+            raise ConfigError(f"tracked task {task}: no sample keeps a response token within "
+                              f"max_length={config.max_length}; raise --max-length")
+        targets.append(TrackTarget(task, bundle))
     return targets
 
 
@@ -130,8 +137,10 @@ def _save_final(trainer, tokenizer, out: Path, lora: bool, is_main: bool) -> Non
 
 
 def run_sft(config: SFTConfig, out: str | Path, *, resume: bool = False,
-            progress: bool = True) -> SFTResult:
+            progress: bool = True, callbacks: Sequence[Any] = ()) -> SFTResult:
     """Fine-tune ``config.model`` on ``config.data`` into the run folder ``out``.
+
+    ``callbacks``: extra ``transformers.TrainerCallback`` objects (logging, early stops).
 
     Raises:
         ConfigError: settings out of range, save steps beyond the run, tracking under a
@@ -159,7 +168,7 @@ def run_sft(config: SFTConfig, out: str | Path, *, resume: bool = False,
     late = [s for s in config.save_at if s > total]
     if late:
         raise ConfigError(f"save steps {late} are beyond the run's {total} optimizer steps")
-    targets = _track_targets(config)
+    targets = _track_targets(config, loaded.tokenizer)
     identity = {"settings": config.training_settings(), "model_fingerprint": loaded.fingerprint,
                 "data_fingerprint": bundle.describe()["fingerprint"], "world_size": world}
     key = compute_run_key(identity)
@@ -185,7 +194,7 @@ def run_sft(config: SFTConfig, out: str | Path, *, resume: bool = False,
         write_run(out, manifest)
 
     schedule = ckpt.SaveSchedule(frozenset(config.save_at), config.save_steps)
-    callbacks: list[Any] = [schedule]
+    callbacks = [schedule, *callbacks]
     tracker = None
     if targets:
         tracker = PatternTracker(out, targets, loaded.tokenizer, loaded, key, schedule.wants,

@@ -89,10 +89,11 @@ class SFTConfig:
     def __post_init__(self) -> None:
         if isinstance(self.save_at, str):
             self.save_at = [int(s) for s in self.save_at.split(",") if s.strip()]
-        if isinstance(self.track, str):
-            self.track = [self.track]
+        self.track = [self.track] if isinstance(self.track, str) else list(self.track)
         if isinstance(self.lora_targets, str):
             self.lora_targets = [s.strip() for s in self.lora_targets.split(",") if s.strip()]
+        elif self.lora_targets is not None:
+            self.lora_targets = list(self.lora_targets)
         self.save_at = sorted({int(s) for s in self.save_at})
         self._validate()
 

@@ -1,0 +1,110 @@
+"""Run one measurement in a child process, under a memory limit, and read its result.
+
+Each child (``bench/variants.py``) loads the model itself, so its peak RSS is its own. The
+parent watches the child's resident memory (``/proc/<pid>/status``) every 50 ms and kills it
+above ``limit_gb``: an out-of-memory variant is reported as ``oom`` instead of taking the
+machine (and the benchmark) down. A child killed by anything else, or failing, is reported
+with its signal or exit code and the tail of its stderr.
+
+The CPU is shared with whatever else runs on the machine; :func:`wait_for_quiet` holds a
+measurement until the 1-minute load average drops below a threshold, and every result
+records the load average before and after it, so a contaminated number can be recognised.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["run_child", "wait_for_quiet", "load_average"]
+
+VARIANTS_SCRIPT = Path(__file__).resolve().parent / "variants.py"
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]
+
+
+def wait_for_quiet(threshold: float | None, max_wait: float = 900.0) -> float:
+    """Sleep until the 1-minute load average is below ``threshold`` (or ``max_wait`` s)."""
+    if threshold is None:
+        return 0.0
+    started = time.monotonic()
+    while load_average() > threshold and time.monotonic() - started < max_wait:
+        time.sleep(10)
+    return time.monotonic() - started
+
+
+def _rss_gb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 2**20
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return 0.0
+
+
+def run_child(args: list[str], limit_gb: float = 16.0, timeout: float = 3600.0,
+              quiet: float | None = None) -> dict:
+    """Run ``variants.py *args`` and return its ``RESULT`` dictionary.
+
+    Returned ``status``: ``ok``; ``oom`` (over ``limit_gb`` by the watchdog, or the child's
+    own allocation failure); ``killed`` (a signal, e.g. the kernel's OOM killer);
+    ``timeout``; ``error`` (non-zero exit, ``stderr`` tail attached).
+    """
+    waited = wait_for_quiet(quiet)
+    env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "2"),
+               TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1")
+    command = [sys.executable, str(VARIANTS_SCRIPT), *args]
+    load_before = load_average()
+    started = time.monotonic()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=env)
+    peak_seen, verdict = 0.0, None
+    # Drain pipes in threads so a chatty child never blocks on a full pipe.
+    import threading
+
+    chunks = {"out": [], "err": []}
+    readers = [threading.Thread(target=lambda s=stream, k=key: chunks[k].append(s.read()),
+                                daemon=True)
+               for stream, key in ((child.stdout, "out"), (child.stderr, "err"))]
+    for reader in readers:
+        reader.start()
+    while child.poll() is None:
+        rss = _rss_gb(child.pid)
+        peak_seen = max(peak_seen, rss)
+        if rss > limit_gb:
+            verdict = "oom"
+            child.kill()
+            break
+        if time.monotonic() - started > timeout:
+            verdict = "timeout"
+            child.kill()
+            break
+        time.sleep(0.05)
+    child.wait()
+    for reader in readers:
+        reader.join(timeout=10)
+    stdout, stderr = "".join(chunks["out"]), "".join(chunks["err"])
+    info = {"command": " ".join(["python", "bench/variants.py", *args]),
+            "wall_seconds": round(time.monotonic() - started, 2),
+            "load_before": round(load_before, 2), "load_after": round(load_average(), 2),
+            "waited_for_quiet_s": round(waited, 1), "watchdog_peak_gb": round(peak_seen, 2)}
+    if verdict == "oom":
+        return {"status": "oom", "limit_gb": limit_gb, **info}
+    if verdict == "timeout":
+        return {"status": "timeout", "timeout_s": timeout, **info}
+    for line in stdout.splitlines():
+        if line.startswith("RESULT "):
+            return {**json.loads(line[len("RESULT "):]), **info}
+    if child.returncode < 0:
+        name = signal.Signals(-child.returncode).name
+        return {"status": "killed", "signal": name, **info,
+                "stderr": stderr[-1500:]}
+    return {"status": "error", "returncode": child.returncode, **info, "stderr": stderr[-1500:]}

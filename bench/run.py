@@ -1,0 +1,199 @@
+"""headprint's benchmark: the reference method, ``paper``, ``abs`` and the floor, side by side.
+
+``make bench`` (= ``.venv/bin/python bench/run.py``) runs every suite on SmolLM2-135M:
+
+- ``shapes``: at 4×256, 1×1024 and 4×1024 tokens, first the correctness gate (``paper`` and
+  ``abs`` against the reference's numbers on the same tokens, to 1e-4 relative), then each
+  variant in its own process: time per sample, peak memory, ratios against (a) the
+  reference and (d) the floor;
+- ``sweep``: batch 1 at 256, 512, 1024, 2048 tokens, every variant (plot in ``docs/``);
+- ``e2e``: 512 GSM8K samples, headprint's defaults against the released script's protocol;
+- ``models``: one 4×256 row per built-in model that is installed.
+
+Results go to ``bench/results/<name>.json`` (suites run separately are merged into it) and a
+Markdown summary next to it. ``--quick`` is a two-minute smoke run. See
+``docs/performance.md`` for what was measured on the development machine.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import run_child  # noqa: E402
+from report import check_targets, markdown_report  # noqa: E402
+
+VARIANTS = ("reference", "paper", "abs", "floor")
+SHAPES = ((4, 256), (1, 1024), (4, 1024))
+SWEEP = (256, 512, 1024, 2048)
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _shape_key(batch: int, length: int) -> str:
+    return f"{batch}x{length}"
+
+
+def measure_shape(args, model: str, batch: int, length: int, variants=VARIANTS,
+                  gate: bool = True, reps: int | None = None) -> dict:
+    """Gate then every variant at one shape; prints one line per variant."""
+    row: dict = {}
+    common = ["--model", model, "--batch", str(batch), "--length", str(length),
+              "--threads", str(args.threads)]
+    if gate:
+        row["gate"] = run_child(["gate", *common], args.limit_gb, quiet=args.quiet_load)
+        g = row["gate"]
+        ok = g.get("status") == "ok" and g["paper"] < 1e-4 and g["abs"] < 1e-4
+        g["passed"] = bool(ok)
+        print(f"  gate {_shape_key(batch, length)} {model}: "
+              + (f"paper {g['paper']:.1e}  abs {g['abs']:.1e}  "
+                 f"({g['rows_checked']} rows) {'PASS' if ok else 'FAIL'}"
+                 if g.get("status") == "ok" else g.get("status", "?")), flush=True)
+        if not ok and not args.ignore_gate:
+            print("  gate failed: not timing this shape (pass --ignore-gate to time anyway)")
+            return row
+    for variant in variants:
+        result = run_child(["variant", "--variant", variant, *common,
+                            "--reps", str(reps or args.reps), "--warmup", str(args.warmup)],
+                           args.limit_gb, quiet=args.quiet_load)
+        row[variant] = result
+        if result.get("status") == "ok":
+            print(f"  {_shape_key(batch, length):>7} {variant:>9}: "
+                  f"{result['per_sample']:7.2f} s/sample  {result['peak_mb'] / 1024:5.2f} GB  "
+                  f"(load {result['load_before']}->{result['load_after']})", flush=True)
+        else:
+            print(f"  {_shape_key(batch, length):>7} {variant:>9}: {result['status'].upper()} "
+                  f"{result.get('limit_gb', '')}", flush=True)
+    return row
+
+
+def suite_shapes(args) -> dict:
+    return {_shape_key(b, t): measure_shape(args, args.model, b, t) for b, t in args.shapes}
+
+
+def suite_sweep(args) -> dict:
+    return {_shape_key(1, t): measure_shape(args, args.model, 1, t, gate=False,
+                                            reps=args.sweep_reps)
+            for t in args.sweep}
+
+
+def suite_e2e(args) -> dict:
+    common = ["--model", args.model, "--n", str(args.e2e_n), "--threads", str(args.threads)]
+    out = {"headprint": run_child(["e2e", "--protocol", "headprint", "--batch", "4", *common],
+                                  args.limit_gb, timeout=6 * 3600, quiet=args.quiet_load)}
+    print(f"  e2e headprint: {out['headprint']}", flush=True)
+    released_batch = 4
+    probe = run_child(["e2e", "--protocol", "released", "--batch", "4", "--max-batches", "1",
+                       *common], args.limit_gb, quiet=args.quiet_load)
+    if probe.get("status") != "ok":
+        print(f"  released protocol at batch 4: {probe['status']}; using batch 1", flush=True)
+        out["released_batch4_probe"] = probe
+        released_batch = 1
+    limit = args.e2e_released_batches
+    out["released"] = run_child(
+        ["e2e", "--protocol", "released", "--batch", str(released_batch),
+         "--max-batches", str(limit), *common], args.limit_gb, timeout=12 * 3600,
+        quiet=args.quiet_load)
+    out["released"]["batch"] = released_batch
+    print(f"  e2e released: {out['released']}", flush=True)
+    return out
+
+
+def suite_models(args) -> dict:
+    from headprint.models import BUILTIN_MODELS
+    from headprint.models.registry import UnknownModelError, builtin_gguf_path
+
+    rows = {}
+    for name in args.models or list(BUILTIN_MODELS):
+        try:
+            builtin_gguf_path(name)
+        except UnknownModelError as err:
+            rows[name] = {"status": "not installed", "error": str(err)}
+            print(f"  {name}: not installed ({BUILTIN_MODELS[name].install_hint})")
+            continue
+        rows[name] = measure_shape(args, name, 4, 256)
+    return rows
+
+
+SUITES = {"shapes": suite_shapes, "sweep": suite_sweep, "e2e": suite_e2e,
+          "models": suite_models}
+
+
+def _parse_shape(text: str) -> tuple[int, int]:
+    batch, length = text.lower().split("x")
+    return int(batch), int(length)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description="headprint benchmark (see docs/performance.md)")
+    parser.add_argument("--suites", default="shapes,sweep,e2e,models",
+                        help="comma-separated: shapes, sweep, e2e, models")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: 1x128 and 1x256, one repetition, e2e on 16 samples")
+    parser.add_argument("--model", default="smollm2-135m")
+    parser.add_argument("--models", nargs="*", default=None, help="models suite (default: all)")
+    parser.add_argument("--shapes", nargs="*", type=_parse_shape, default=list(SHAPES))
+    parser.add_argument("--sweep", nargs="*", type=int, default=list(SWEEP))
+    parser.add_argument("--reps", type=int, default=3, help="timed repetitions (min is used)")
+    parser.add_argument("--sweep-reps", type=int, default=1)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--limit-gb", type=float, default=16.0,
+                        help="kill a child whose RSS exceeds this and report OOM")
+    parser.add_argument("--quiet-load", type=float, default=None,
+                        help="wait before each child until the 1-min load average is below this")
+    parser.add_argument("--e2e-n", type=int, default=512)
+    parser.add_argument("--e2e-released-batches", type=int, default=0,
+                        help="stop the released protocol after this many batches (0 = all)")
+    parser.add_argument("--ignore-gate", action="store_true")
+    parser.add_argument("--name", default="latest", help="results file stem")
+    parser.add_argument("--plot", default="docs/performance-sweep.png",
+                        help="sweep plot path (empty: no plot)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.quick:
+        args.shapes, args.sweep, args.reps, args.warmup = [(1, 128), (1, 256)], [128, 256], 1, 0
+        args.e2e_n, args.e2e_released_batches, args.models = 16, 4, args.models or []
+        args.name = args.name if args.name != "latest" else "quick"
+    path = RESULTS / f"{args.name}.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    results["meta"] = {"updated": dt.datetime.now().isoformat(timespec="seconds"),
+                       "python": platform.python_version(), "machine": platform.machine(),
+                       "cpus": __import__("os").cpu_count(), "threads": args.threads,
+                       "limit_gb": args.limit_gb, "argv": sys.argv[1:]}
+    try:
+        import torch
+        import transformers
+
+        results["meta"].update(torch=torch.__version__, transformers=transformers.__version__)
+    except ImportError:
+        pass
+    for suite in [s.strip() for s in args.suites.split(",") if s.strip()]:
+        if suite not in SUITES:
+            raise SystemExit(f"unknown suite {suite!r}; choose from {', '.join(SUITES)}")
+        print(f"== {suite}", flush=True)
+        results[suite] = SUITES[suite](args)
+        results["meta"][f"{suite}_command"] = "python bench/run.py " + " ".join(sys.argv[1:])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(results, indent=1) + "\n")  # after every suite
+    if "sweep" in results and args.plot:
+        from plot import plot_sweep
+
+        plot_sweep(results["sweep"], Path(args.plot))
+    report = markdown_report(results)
+    path.with_suffix(".md").write_text(report)
+    print(report)
+    failed = [line for line in check_targets(results) if line.startswith("MISSED")]
+    print(f"{len(failed)} target(s) missed" if failed else "all measured targets met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Figure 5 (paper Section 4.3): patterns change fast in the first steps of SFT.
+
+The shared task runs track each task's held-out pattern at step 0, at the scale's
+``track_at`` steps and at the last step. :func:`headprint.analysis.api.run_track` gives the
+Pearson r and MSE of every step's pattern against step 0. "Fast" is made testable as: half
+of the final change (``1 − r`` and MSE) is reached within the first quarter of the steps.
+"""
+from __future__ import annotations
+
+import shutil
+import time
+from typing import Any
+
+import numpy as np
+
+from headprint.analysis.tables import fmt, markdown_table
+from headprint.experiments import blocks
+from headprint.experiments.context import Context
+from headprint.experiments.findings import Finding
+from headprint.experiments.reporting import write_experiment
+from headprint.experiments.shared import task_runs
+
+__all__ = ["run", "NAME", "TITLE", "half_change_step"]
+
+NAME = "fig5"
+TITLE = "Figure 5: activation patterns change in the first steps of SFT"
+
+
+def half_change_step(steps: list[int], change: list[float]) -> float:
+    """Fraction of the run's steps after which ``change`` first reaches half its final
+    value (linear interpolation between tracked steps); ``nan`` if it never changes."""
+    final = change[-1]
+    if not np.isfinite(final) or final <= 0:
+        return float("nan")
+    for i in range(1, len(steps)):
+        if change[i] >= final / 2:
+            prev, cur = change[i - 1], change[i]
+            t = (final / 2 - prev) / (cur - prev) if cur != prev else 0.0
+            return float((steps[i - 1] + t * (steps[i] - steps[i - 1])) / steps[-1])
+    return 1.0
+
+
+def run(ctx: Context) -> dict[str, Any]:
+    """Run (or resume) the experiment; return its results."""
+    from headprint.analysis.api import run_track
+
+    started = time.perf_counter()
+    runs = task_runs(ctx)
+    folder = ctx.exp_dir(NAME)
+    series_dir = folder / ".series"  # hidden: copies of the tracked sets, for run_track
+    shutil.rmtree(series_dir, ignore_errors=True)
+    inputs = []
+    for task, run_ref in runs.items():
+        for step, path in blocks.tracked(ctx, run_ref, task).items():
+            shutil.copytree(path, series_dir / task / f"step-{step}")
+            inputs.append(path)
+    result = run_track(series_dir, folder / "track", n_boot=0)
+    rows, halves, final_mse = [], {}, {}
+    for task, s in result["series"].items():
+        one_minus_r = [1.0 - c if c is not None else np.nan for c in s["corr"]]
+        rel = [m if m is not None else np.nan for m in s["rel_mse"]]
+        halves[task] = (half_change_step(s["steps"], one_minus_r),
+                        half_change_step(s["steps"], rel))
+        final_mse[task] = rel[-1]
+        rows.append([task, s["steps"][-1], one_minus_r[-1], rel[-1], *halves[task]])
+    med_r = float(np.nanmedian([h[0] for h in halves.values()]))
+    med_m = float(np.nanmedian([h[1] for h in halves.values()]))
+    fast = [med_r <= 0.25, med_m <= 0.25]
+    findings = [Finding(
+        "F5.fast", "reproduced" if all(fast) else "partly" if any(fast) else "not reproduced",
+        f"median over tasks, share of the steps needed for half the final change: "
+        f"{fmt(med_r, 2)} for 1 − r, {fmt(med_m, 2)} for relative MSE (fast: ≤ 0.25)")]
+    ranked = sorted(final_mse, key=lambda t: -np.nan_to_num(final_mse[t], nan=-1.0))
+    if "math" in final_mse:
+        findings.append(Finding(
+            "F5.math", "reproduced" if ranked[0] == "math" else "not reproduced",
+            f"largest final change: {ranked[0]} (relative MSE {fmt(final_mse[ranked[0]], 3)})"
+            f"; math ranks {ranked.index('math') + 1} of {len(ranked)}; the comparison "
+            "across models is not testable with one model"))
+    body = ("## Figure 5: change against the base model during SFT\n\n"
+            "The paper plots Pearson r and MSE of the pattern at SFT step k against the base "
+            "model's, per task, for three models; its text says the patterns change rapidly "
+            "in the first steps, most for OPT-6.7B and for MATH. Per-step values and the "
+            "curves are in `track/`.\n\n"
+            + markdown_table(["task", "last step", "1 − r at last step", "rel. MSE at last "
+                              "step", "steps for half of 1 − r", "steps for half of MSE"],
+                             rows))
+    payload = {"series": result["series"], "half_change": halves,
+               "track_at": list(ctx.scale.track_at)}
+    page = write_experiment(ctx, NAME, TITLE, body, findings, payload, inputs,
+                            time.perf_counter() - started)
+    return {"report": page, "findings": findings, **payload}

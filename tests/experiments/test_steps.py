@@ -1,0 +1,59 @@
+"""Steps: run once, reuse when finished, redo when unfinished, never mix settings."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from headprint.experiments.steps import STEP_FILE, Steps, settings_key
+
+
+def test_step_runs_once_and_is_reused(tmp_path):
+    steps = Steps(tmp_path)
+    calls = []
+
+    def make(folder):
+        calls.append(folder)
+        (folder / "artifact.txt").write_text("x")
+        return {"value": 3}
+
+    first = steps.run("patterns", "gsm8k", {"n": 4}, make)
+    again = steps.run("patterns", "gsm8k", {"n": 4}, make)
+    assert first == again and len(calls) == 1
+    assert steps.ran == [steps.rel(first)] and steps.reused == [steps.rel(first)]
+    assert steps.result(first) == {"value": 3}
+    record = json.loads((first / STEP_FILE).read_text())
+    assert record["settings"] == {"n": 4} and record["key"] == settings_key({"n": 4})
+
+
+def test_other_settings_get_another_folder(tmp_path):
+    steps = Steps(tmp_path)
+    a = steps.run("sft", "task", {"rows": 8}, lambda f: None)
+    b = steps.run("sft", "task", {"rows": 16}, lambda f: None)
+    assert a != b and a.parent == b.parent
+    assert settings_key({"a": 1, "b": 2}) == settings_key({"b": 2, "a": 1})
+
+
+def test_unfinished_step_runs_again_in_the_same_folder(tmp_path):
+    steps = Steps(tmp_path)
+
+    def crash(folder):
+        (folder / "partial").write_text("half")
+        raise KeyboardInterrupt  # a kill mid-step
+
+    with pytest.raises(KeyboardInterrupt):
+        steps.run("eval", "base", {"k": 1}, crash)
+    seen = []
+    folder = steps.run("eval", "base", {"k": 1},
+                       lambda f: seen.append((f / "partial").read_text()))
+    assert seen == ["half"]  # the stage found its partial work to resume from
+    assert (folder / STEP_FILE).exists()
+
+
+def test_relative_references_survive_a_move(tmp_path):
+    steps = Steps(tmp_path / "a")
+    folder = steps.run("data", "pool", {"n": 1}, lambda f: None)
+    rel = steps.rel(folder)
+    (tmp_path / "a").rename(tmp_path / "b")
+    moved = Steps(tmp_path / "b")
+    assert moved.is_done(moved.path(rel))
