@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import torch
+
 from .analysis_synthetic import build_set
 
 

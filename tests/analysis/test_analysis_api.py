@@ -7,12 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from .analysis_synthetic import build_set, noisy_stack, run_cli
 
 from headprint.analysis import pearson
 from headprint.analysis.api import (run_compare, run_compose, run_similarity, run_stats,
                                     run_track)
 from headprint.patterns.artifact import PatternSetError
+
+from .analysis_synthetic import build_set, noisy_stack, run_cli
 
 L, H, N = 6, 4, 24
 

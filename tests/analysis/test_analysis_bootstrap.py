@@ -4,10 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from .analysis_synthetic import noisy_stack
 
 from headprint.analysis import (bootstrap, bootstrap_ci, bootstrap_distribution, bootstrap_r2,
                                 bootstrap_similarity, distribution_stats, gini, pearson)
+
+from .analysis_synthetic import noisy_stack
 
 
 @pytest.fixture

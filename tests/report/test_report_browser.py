@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from matplotlib.image import imread
-from .report_outline import Outline
 
 from headprint.report import build_report
+
+from .report_outline import Outline
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -4,10 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from .report_outline import Outline
 
 from headprint.report import build_report
 from headprint.report.markdown import markdown_to_html, split_row
+
+from .report_outline import Outline
 
 
 @pytest.fixture(scope="module")
@@ -60,12 +61,14 @@ def test_empty_and_missing_folders(tmp_path):
 
 def test_markdown_subset_is_escaped_and_parsed():
     md = ("# Title <script>\n\nSome `code` and **bold**.\n\n| a | b \\| c |\n|---|---|\n"
-          "| 1 | <b>x</b> |\n\n- one\n- two\n\n```\nraw <tag>\n```\n")
+          "| 1 | <b>x</b> |\n\n- one\n- two\n\n```\nraw <tag>\n```\n"
+          "See [the paper](https://aclanthology.org/x) & more.\n")
     out = markdown_to_html(md, heading_offset=2)
     assert "<h3>Title &lt;script&gt;</h3>" in out
     assert "<code>code</code>" in out and "<strong>bold</strong>" in out
     assert '<th scope="col">b | c</th>' in out and "<td>&lt;b&gt;x&lt;/b&gt;</td>" in out
     assert "<ul><li>one</li><li>two</li></ul>" in out and "<pre>raw &lt;tag&gt;</pre>" in out
+    assert '<a href="https://aclanthology.org/x">the paper</a> &amp; more' in out
     assert split_row("| x | y \\| z |") == ["x", "y | z"]
 
 

@@ -26,8 +26,7 @@ __all__ = ["run_stats", "run_compare", "run_similarity", "run_compose", "run_tra
 
 def run_stats(paths: Sequence[str | Path], out: str | Path | None = None, *,
               n_boot: int = 1000, confidence: float = 0.95, seed: int = 0,
-              ci_method: str = "basic",
-              figures: bool = True) -> dict[str, Any]:
+              ci_method: str = "basic", figures: bool = True) -> dict[str, Any]:
     """Table 1: Gini, CV and kurtosis of each pattern set, with bootstrap intervals when
     the set holds per-sample patterns. Writes ``stats.json``, ``stats.md`` and one
     ``heatmap-<name>.png`` per set."""
@@ -41,8 +40,7 @@ def run_stats(paths: Sequence[str | Path], out: str | Path | None = None, *,
     for item in items:
         st = distribution_stats(item.patterns.mean)
         cis = (bootstrap_distribution(item.patterns.per_sample, n_boot=n_boot,
-                                      confidence=confidence, seed=seed,
-                                      method=ci_method)
+                                      confidence=confidence, seed=seed, method=ci_method)
                if item.has_samples and n_boot > 0 else None)
         if cis is None and n_boot > 0:
             notes.append(f"{item.label}: no per-sample patterns, so no intervals")
@@ -77,8 +75,7 @@ def run_stats(paths: Sequence[str | Path], out: str | Path | None = None, *,
 
 def run_compare(a: str | Path, b: str | Path, out: str | Path | None = None, *,
                 top: int = 10, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0,
-              ci_method: str = "basic",
-                figures: bool = True) -> dict[str, Any]:
+                ci_method: str = "basic", figures: bool = True) -> dict[str, Any]:
     """Correlation and MSE between two pattern sets (e.g. before and after SFT), the heads
     that changed most, and heatmaps of both and of the change ``B − A``."""
     check_bootstrap_args(n_boot, confidence, ci_method)
@@ -91,8 +88,7 @@ def run_compare(a: str | Path, b: str | Path, out: str | Path | None = None, *,
     pa, pb = ia.patterns, ib.patterns
     paired = bool(pa.sample_ids) and pa.sample_ids == pb.sample_ids
     cis = (bootstrap_similarity(pa.per_sample, pb.per_sample, paired=paired, n_boot=n_boot,
-                                confidence=confidence, seed=seed,
-                                      method=ci_method)
+                                confidence=confidence, seed=seed, method=ci_method)
            if ia.has_samples and ib.has_samples and n_boot > 0 else None)
     delta = change(pa.mean, pb.mean)
     summary = {"corr": pearson(pa.mean, pb.mean), "mse": mse(pa.mean, pb.mean),
@@ -136,7 +132,7 @@ def run_compare(a: str | Path, b: str | Path, out: str | Path | None = None, *,
                              h["rate"]] for h in heads])
           + "\n" + inputs.inputs_markdown(items) + "\n" + notes_markdown(notes))
     payload = {"params": {"top": top, "n_boot": n_boot, "confidence": confidence,
-                          "seed": seed},
+                          "seed": seed, "ci_method": ci_method},
                "inputs": [inputs.provenance(i) for i in items], "summary": summary,
                "top_changes": heads, "notes": notes, "files": files}
     return write_result(out, "compare", "compare", payload, md)

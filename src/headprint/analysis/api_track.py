@@ -59,82 +59,83 @@ def find_series(run_dir: str | Path) -> tuple[dict[str, list[tuple[int, Path]]],
     return series, notes
 
 
+def _task(task: str, steps: list[tuple[int, Path]], reference: inputs.Loaded | None,
+          boot: dict[str, Any], notes: list[str]) -> tuple[list[inputs.Loaded], dict[str, Any]]:
+    """Load one task's series, check it, and compute its metrics and intervals."""
+    items = [inputs.load(path, f"{task} step {k}") for k, path in steps]
+    for (k, path), item in zip(steps, items):
+        m = item.patterns.manifest
+        if "step" in m and int(m["step"]) != k:
+            raise PatternSetError(f"{path}: folder says step {k} but manifest says "
+                                  f"step {m['step']}")
+        if m.get("task") not in (None, task):
+            notes.append(f"{path}: manifest task {m['task']!r} differs from folder "
+                         f"{task!r}; the folder name is used")
+    inputs.check_compatible([reference or items[0], *items], "track")
+    step_nums = [k for k, _ in steps]
+    if 0 not in step_nums:
+        raise ValueError(f"task {task!r} has no step-0 (base model) pattern set under "
+                         f"{steps[0][1].parent}; steps found: {step_nums}")
+    metrics = series_metrics([i.patterns.mean for i in items], step_nums)
+    base = items[step_nums.index(0)]
+    cis = []
+    for k, item in zip(step_nums, items):
+        ci = None
+        if k != 0 and boot["n_boot"] > 0 and base.has_samples and item.has_samples:
+            # paired when both steps scored the same samples in the same order
+            paired = bool(base.patterns.sample_ids) and \
+                base.patterns.sample_ids == item.patterns.sample_ids
+            ci = bootstrap_similarity(base.patterns.per_sample, item.patterns.per_sample,
+                                      paired=paired, **boot)
+        cis.append(ci)
+    if len(step_nums) == 1:
+        notes.append(f"{task}: only step 0 saved, nothing to track yet")
+    notes += [f"{task}: {n}" for n in metrics.notes]
+    return items, {**metrics.as_dict(), "ci": cis,
+                   "n_samples": [i.patterns.manifest.get("n_samples") for i in items]}
+
+
 def run_track(run_dir: str | Path, out: str | Path | None = None, *, n_boot: int = 1000,
-              confidence: float = 0.95, seed: int = 0,
-              ci_method: str = "basic", figures: bool = True) -> dict[str, Any]:
+              confidence: float = 0.95, seed: int = 0, ci_method: str = "basic",
+              figures: bool = True) -> dict[str, Any]:
     """Correlation and MSE of each saved step's pattern against step 0, per task.
 
     Intervals (bootstrap over samples, paired when both steps scored the same samples)
-    are added where the pattern sets hold per-sample patterns.
+    are added where the pattern sets hold per-sample patterns (``n_boot = 0``: none).
     """
     check_bootstrap_args(n_boot, confidence, ci_method)
     series, notes = find_series(run_dir)
     out = Path(out) if out else Path(run_dir) / "analysis" / "track"
-    results, rows, provenance, reference = {}, [], [], None
+    boot = {"n_boot": n_boot, "confidence": confidence, "seed": seed, "method": ci_method}
+    results, rows, provenance, files, reference = {}, [], [], [], None
     for task, steps in series.items():
-        items = [inputs.load(path, f"{task} step {k}") for k, path in steps]
-        for (k, path), item in zip(steps, items):
-            m = item.patterns.manifest
-            if "step" in m and int(m["step"]) != k:
-                raise PatternSetError(f"{path}: folder says step {k} but manifest says "
-                                      f"step {m['step']}")
-            if m.get("task") not in (None, task):
-                notes.append(f"{path}: manifest task {m['task']!r} differs from folder "
-                             f"{task!r}; the folder name is used")
-        reference = reference or items[0]
-        inputs.check_compatible([reference, *items], "track")
-        step_nums = [k for k, _ in steps]
-        if 0 not in step_nums:
-            raise ValueError(f"task {task!r} has no step-0 (base model) pattern set under "
-                             f"{steps[0][1].parent}; steps found: {step_nums}")
-        metrics = series_metrics([i.patterns.mean for i in items], step_nums)
-        base = items[step_nums.index(0)]
-        cis = []
-        for k, item in zip(step_nums, items):
-            ci = None
-            if k != 0 and n_boot > 0 and base.has_samples and item.has_samples:
-                paired = bool(base.patterns.sample_ids) and \
-                    base.patterns.sample_ids == item.patterns.sample_ids
-                ci = bootstrap_similarity(base.patterns.per_sample, item.patterns.per_sample,
-                                          paired=paired, n_boot=n_boot,
-                                          confidence=confidence, seed=seed,
-                                      method=ci_method)
-            cis.append(ci)
-        if len(step_nums) == 1:
-            notes.append(f"{task}: only step 0 saved, nothing to track yet")
-        notes += [f"{task}: {n}" for n in metrics.notes]
-        results[task] = {**metrics.as_dict(), "ci": cis,
-                         "n_samples": [i.patterns.manifest.get("n_samples") for i in items]}
+        items, res = _task(task, steps, reference, boot, notes)
+        reference, results[task] = reference or items[0], res
         rows += [[task, k, fmt_ci(c, ci and ci["corr"]), fmt_ci(e, ci and ci["mse"]), r, n]
-                 for k, c, e, r, ci, n in zip(metrics.steps, metrics.corr, metrics.mse,
-                                              metrics.rel_mse, cis,
-                                              results[task]["n_samples"])]
+                 for k, c, e, r, ci, n in zip(res["steps"], res["corr"], res["mse"],
+                                              res["rel_mse"], res["ci"], res["n_samples"])]
         provenance += [inputs.provenance(i) for i in items]
         if figures and len(items) > 1:
             from headprint.report.figures import plot_change
 
-            last = items[step_nums.index(max(step_nums))]
-            plot_change(change(base.patterns.mean, last.patterns.mean),
-                        f"{task}: change from step 0 to step {max(step_nums)}",
-                        out / f"change-{inputs.slug(task)}.png")
-    files = [f"change-{inputs.slug(t)}.png" for t in results if len(series[t]) > 1] \
-        if figures else []
+            files.append(f"change-{inputs.slug(task)}.png")
+            by_step = dict(zip([k for k, _ in steps], items))
+            plot_change(change(by_step[0].patterns.mean, by_step[max(by_step)].patterns.mean),
+                        f"{task}: change from step 0 to step {max(by_step)}", out / files[-1])
     if figures:
         from headprint.report.figures import plot_dynamics
 
         plot_dynamics(results, out / "dynamics.png",
                       "Activation pattern vs. the base model during fine-tuning")
         files.insert(0, "dynamics.png")
-    model = reference.patterns.model if reference else "?"
     md = ("# Pattern dynamics during fine-tuning (Figure 5)\n\n"
           f"Pearson r and MSE of each saved step's pattern against step 0 (the base model), "
-          f"per task; model {model}. rel. MSE = MSE / mean(step-0 pattern²). "
-          + ci_legend(confidence, ci_method, n_boot, seed) + "\n\n"
+          f"per task; model {reference.patterns.model}. rel. MSE = MSE / mean(step-0 "
+          "pattern²). " + ci_legend(confidence, ci_method, n_boot, seed) + "\n\n"
           + markdown_table(["task", "step", "Pearson r vs step 0", "MSE vs step 0",
                             "rel. MSE", "N"], rows)
           + "\n" + notes_markdown(notes))
-    payload = {"params": {"run_dir": str(run_dir), "n_boot": n_boot,
-                          "confidence": confidence, "seed": seed,
-                          "ci_method": ci_method},
+    payload = {"params": {"run_dir": str(run_dir), "n_boot": n_boot, "confidence": confidence,
+                          "seed": seed, "ci_method": ci_method},
                "series": results, "inputs": provenance, "notes": notes, "files": files}
     return write_result(out, "track", "track", payload, md)

@@ -39,7 +39,7 @@ class PermutationBaseline:
         null_r2: ``[n]`` R² values under the null.
         seed: seed of the random draws (``None`` when exhaustive).
         exhaustive: every possible draw was fitted once.
-        details: what was drawn (e.g. the random task subsets).
+        details: what was drawn (for random tasks: the pool and the first 50 draws).
     """
 
     kind: str

@@ -1,7 +1,7 @@
 """A small Markdown-to-HTML converter for the tables headprint writes.
 
 Covers what result files use: ATX headings, pipe tables, bullet lists, fenced code,
-paragraphs, and inline ``code``/``**bold**``. Everything is HTML-escaped first, so a
+paragraphs, and inline ``code``, ``**bold**`` and ``[links](href)``. Everything is HTML-escaped first, so a
 label containing ``<script>`` shows as text. A dependency-free subset rather than a
 Markdown package, because the report must build in the bare runtime environment.
 """
@@ -17,12 +17,22 @@ __all__ = ["markdown_to_html", "csv_to_html", "split_row"]
 _INLINE_CODE = re.compile(r"`([^`]+)`")
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
 _BULLET = re.compile(r"^[-*]\s+")
+_LINK = re.compile(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)")
 
 
 def _inline(text: str) -> str:
     out = html.escape(text, quote=False)
     out = _INLINE_CODE.sub(r"<code>\1</code>", out)
+    out = _LINK.sub(_link, out)
     return _BOLD.sub(r"<strong>\1</strong>", out)
+
+
+def _link(match: re.Match) -> str:
+    text, href = match.group(1), match.group(2).replace('"', "%22")
+    scheme = re.match(r"^([a-zA-Z][a-zA-Z0-9+.-]*):", href)
+    if scheme and scheme.group(1).lower() not in ("http", "https", "mailto"):
+        return text  # no javascript: or data: links in a page people open locally
+    return f'<a href="{href}">{text}</a>'
 
 
 def split_row(line: str) -> list[str]:

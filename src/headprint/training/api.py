@@ -189,9 +189,6 @@ def run_sft(config: SFTConfig, out: str | Path, *, resume: bool = False,
         "global_batch": config.batch_size * config.grad_accum * world,
         "planned_steps": total, "versions": library_versions()}
     manifest["config"] = config.to_dict()  # tracking settings may change on resume
-    if state.is_main_process:
-        out.mkdir(parents=True, exist_ok=True)
-        write_run(out, manifest)
 
     schedule = ckpt.SaveSchedule(frozenset(config.save_at), config.save_steps)
     callbacks = [schedule, *callbacks]
@@ -216,6 +213,9 @@ def run_sft(config: SFTConfig, out: str | Path, *, resume: bool = False,
     if tracker and (trainer.is_fsdp_enabled or getattr(deepspeed, "zero_stage", 0) == 3):
         raise ConfigError("--track needs full parameters in every process (DDP, ZeRO-1/2); "
                           "FSDP and ZeRO-3 shard them")
+    if state.is_main_process:
+        out.mkdir(parents=True, exist_ok=True)
+        write_run(out, manifest)
     resume_from = ckpt.latest_resumable(out) if decision == "resume" else None
     trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     _save_final(trainer, loaded.tokenizer, out, config.lora, state.is_main_process)
