@@ -40,8 +40,8 @@ def sft(ctx: Context, label: str, data: str, limit: int | None, *, init: str | N
 
     s = ctx.scale
     epochs = epochs or s.epochs
-    rows = limit if limit is not None else None
-    total = s.steps_per_run(rows) if rows else None
+    # Tracked steps at or past the run's end are covered by the final step's tracking.
+    total = s.steps_per_run(limit, epochs) if limit is not None else None
     save_at = sorted({k for k in track_at if total is None or 0 < k < total})
     settings = {"kind": "sft", "base": ctx.base() if init is None else {"init": init},
                 "data": data, "limit": limit, "epochs": epochs, "lr": s.lr,

@@ -52,6 +52,8 @@ class Scale:
     t2_test: int = 100
     """Test rows of the complex task the arms are evaluated on."""
     t2_top_k: int = 2
+    t2_max_gen_toks: int = 256
+    """Generation budget per test program (gsm8k-py programs: median 150 tokens)."""
     # -- Table 3: selection by similarity -----------------------------------------------
     t3_domains: tuple[str, ...] = ("math", "physics", "chemistry", "biology")
     t3_pseudo: int | None = None
@@ -88,15 +90,15 @@ class Scale:
 
 SCALES: dict[str, Scale] = {
     "tiny": Scale(
-        "tiny", basic_tasks=("gsm8k", "pycode", "hellaswag", "arc-challenge"),
-        n_train=8, n_patterns=4, track_at=(1,), max_length=192,
-        t2_target_train=8, t2_mixture=8, t2_test=4,
+        "tiny", basic_tasks=("gsm8k", "pycode", "arc-challenge"),
+        n_train=8, n_patterns=4, track_at=(), max_length=128,
+        t2_target_train=8, t2_mixture=8, t2_test=4, t2_max_gen_toks=32,
         t3_domains=("biology",), t3_pseudo=8, t3_pool=16, t3_sizes=(4, 8), t3_test=8,
         notes=("a smoke test of the pipeline: numbers at this size mean nothing",)),
     "small": Scale(
-        "small", n_train=64, n_patterns=32, track_at=(1, 2, 4, 8), max_length=256,
+        "small", n_train=64, n_patterns=32, track_at=(1, 2, 4, 8), max_length=384,
         t2_target_train=100, t2_mixture=200, t2_test=100,
-        t3_pool=600, t3_sizes=(50, 100, 200), t3_test=150,
+        t3_pool=1000, t3_sizes=(50, 100, 200), t3_test=150,
         notes=("sized for 2 CPU cores; selection sizes scaled down from 100/300/500",)),
     "paper": Scale(
         "paper", n_train=299, n_patterns=256, track_at=(1, 2, 4, 8, 16, 32),

@@ -95,7 +95,8 @@ def run(ctx: Context) -> dict[str, Any]:
     results = {}
     for arm, ref in arms.items():
         results[arm] = blocks.evaluation(ctx, f"t2-{arm.lower()}", complex_task, model=ref,
-                                         limit=s.t2_test, max_gen_toks=256, loss=True)
+                                         limit=s.t2_test, max_gen_toks=s.t2_max_gen_toks,
+                                         loss=True)
         if ref is not None:
             ctx.prune_weights(ref)
     kept = list(mix_info["kept"])

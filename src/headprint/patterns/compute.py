@@ -2,8 +2,11 @@
 
 Samples are cut into shards of ``shard_size`` consecutive samples. Each shard's per-sample
 scores are saved to ``<out>/.shards/`` as soon as they are done, so a killed run started
-again with the same arguments skips finished shards. Under ``torchrun`` shard ``i`` goes to
-rank ``i % world_size``; rank 0 merges the shards, in sample order, into one pattern set.
+again with the same arguments skips finished shards. Under ``torchrun`` the shards not yet
+on disk are dealt round-robin over the ranks (so a resumed run stays balanced, whichever
+ranks had finished their part); rank 0 merges the shards, in sample order, into one pattern
+set. A shard's scores depend only on its samples (batches are formed inside a shard), so
+the result does not depend on the number of processes or on interruptions.
 """
 from __future__ import annotations
 
@@ -64,6 +67,25 @@ class ShardPlan:
                     stale.unlink()
         if self.rank == 0:
             atomic_write_json(marker, {"key": self.key})
+        _barrier(self.world_size)  # no rank looks for finished shards before the clean-up
+
+    def assign(self, n_shards: int) -> list[int]:
+        """This rank's shards: the unfinished ones, dealt round-robin over the ranks.
+
+        Every rank lists the folder, then all meet at a barrier before any computes, so all
+        ranks see the same finished set and agree on the deal.
+        """
+        pending = [i for i in range(n_shards)
+                   if self.folder is None or not self.shard_path(i).exists()]
+        _barrier(self.world_size)
+        return pending[self.rank::self.world_size]
+
+
+def _barrier(world_size: int) -> None:
+    if world_size > 1:
+        import torch.distributed as dist
+
+        dist.barrier()
 
 
 def score_samples(model: torch.nn.Module, samples: Sequence, pad_id: int, *,
@@ -83,13 +105,8 @@ def score_samples(model: torch.nn.Module, samples: Sequence, pad_id: int, *,
     was_training = model.training
     model.eval()  # dropout off: scores are a property of the model, not of a random mask
     n_shards = max(1, -(-len(samples) // plan.shard_size))
-    mine = [i for i in range(n_shards) if i % plan.world_size == plan.rank]
     results: dict[int, torch.Tensor] = {}
-    todo = []
-    for index in mine:
-        if plan.folder is not None and plan.shard_path(index).exists():
-            continue  # finished by an earlier, interrupted run
-        todo.append(index)
+    todo = plan.assign(n_shards)  # shards finished by an earlier, interrupted run are skipped
     total = sum(len(range(i * plan.shard_size, min(len(samples), (i + 1) * plan.shard_size)))
                 for i in todo)
     bar = tqdm(total=total, unit="sample", desc=description, disable=not progress or total == 0,
@@ -114,9 +131,7 @@ def score_samples(model: torch.nn.Module, samples: Sequence, pad_id: int, *,
         model.train(was_training)
     log.debug("scored %d samples in %.1fs", total, time.perf_counter() - started)
     if plan.world_size > 1:
-        import torch.distributed as dist
-
-        dist.barrier()
+        _barrier(plan.world_size)  # every shard is on disk past this point
         if plan.rank != 0:
             return None
     parts = []

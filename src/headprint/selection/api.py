@@ -5,6 +5,7 @@ record of the decision out.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -26,7 +27,9 @@ def write_jsonl(path: str | Path, rows: Sequence[Mapping[str, Any]]) -> Path:
 def load_rows(spec: str | None, pattern_set: Any = None, limit: int | None = None
               ) -> list[dict]:
     """Rows of a data spec (task name, ``task:split`` or file), or of the data recorded in
-    ``pattern_set``'s manifest when ``spec`` is None; ``limit`` as in ``load_data``."""
+    ``pattern_set``'s manifest when ``spec`` is None (with the split, limit and seed it
+    records, so that exactly the rows the patterns were computed on come back); ``limit``
+    as in ``load_data``."""
     from headprint.data import load_data
 
     if spec is None:
@@ -34,8 +37,12 @@ def load_rows(spec: str | None, pattern_set: Any = None, limit: int | None = Non
         source = data.get("source") if isinstance(data, dict) else data
         if not source:
             raise SelectionError("no --data given and the pattern set does not record its data")
-        return list(load_data(source, split=data.get("split") if isinstance(data, dict)
-                              else None).rows)
+        if not isinstance(data, dict):
+            return list(load_data(source).rows)
+        kept = {k: data[k] for k in ("split", "limit", "seed") if data.get(k) is not None}
+        if kept.get("split") and ":" in source and source.rsplit(":", 1)[1] == kept["split"]:
+            kept.pop("split")  # the source names its split already
+        return list(load_data(source, **kept).rows)
     return list(load_data(spec, limit=limit).rows)
 
 
@@ -79,6 +86,14 @@ def select_data(target: str | Path, pool: str | Path, sizes: Sequence[int], out:
         raise SelectionError(f"{len(missing)} pool ids are not in the pool data "
                              f"({', '.join(missing[:5])}); pass the data the pool patterns "
                              "were computed on with --data")
+    pool_ids = set(pool_set.sample_ids)
+    unscored = [i for i in rows if i not in pool_ids]
+    if unscored:
+        warnings.warn(
+            f"{len(unscored)} rows of the pool data have no pattern in {pool} (e.g. "
+            f"{', '.join(unscored[:3])}; the pattern stage excludes rows whose response was "
+            "truncated away, see its manifest); they cannot be ranked and are listed in "
+            "selection.json under 'not_scored'", UserWarning, stacklevel=2)
     rank = scores.rank_of()
     score_of = dict(zip(scores.ids, scores.scores.tolist()))
     task = pool_set.name
@@ -107,6 +122,7 @@ def select_data(target: str | Path, pool: str | Path, sizes: Sequence[int], out:
         "target": provenance(target_set, target), "pool": provenance(pool_set, pool),
         "data": data, "seed": seed, "n_pool": len(pool_set.sample_ids),
         "n_candidates": len(scores.ids), "excluded_overlap": scores.excluded,
+        "not_scored": unscored,
         "n_undefined_scores": int(sum(1 for s in score_of.values() if s != s)),
         "sizes": per_size,
     }
