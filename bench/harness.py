@@ -50,13 +50,23 @@ def _rss_gb(pid: int) -> float:
     return 0.0
 
 
+def _available_gb() -> float:
+    with open("/proc/meminfo") as handle:
+        for line in handle:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 2**20
+    return float("inf")
+
+
 def run_child(args: list[str], limit_gb: float = 16.0, timeout: float = 3600.0,
-              quiet: float | None = None) -> dict:
+              quiet: float | None = None, reserve_gb: float = 1.5) -> dict:
     """Run ``variants.py *args`` and return its ``RESULT`` dictionary.
 
-    Returned ``status``: ``ok``; ``oom`` (over ``limit_gb`` by the watchdog, or the child's
-    own allocation failure); ``killed`` (a signal, e.g. the kernel's OOM killer);
-    ``timeout``; ``error`` (non-zero exit, ``stderr`` tail attached).
+    Returned ``status``: ``ok``; ``oom`` (over ``limit_gb`` by the watchdog, or the
+    machine's available memory fell under ``reserve_gb`` while the child grew — the machine
+    is shared, so the child is stopped before the kernel's OOM killer picks a victim — or
+    the child's own allocation failure); ``killed`` (a signal); ``timeout``; ``error``
+    (non-zero exit, ``stderr`` tail attached).
     """
     waited = wait_for_quiet(quiet)
     env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "2"),
@@ -81,6 +91,10 @@ def run_child(args: list[str], limit_gb: float = 16.0, timeout: float = 3600.0,
         peak_seen = max(peak_seen, rss)
         if rss > limit_gb:
             verdict = "oom"
+            child.kill()
+            break
+        if rss > 1.0 and _available_gb() < reserve_gb:
+            verdict, limit_gb = "oom", round(rss, 1)  # machine full: the child's size now
             child.kill()
             break
         if time.monotonic() - started > timeout:

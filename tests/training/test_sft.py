@@ -57,6 +57,12 @@ def test_run_folder_layout(tracked_run):
         loaded = load_model(str(folder))  # what `headprint patterns --model` does
         assert loaded.source == "local" and loaded.tokenizer.eos_token_id is not None
     assert load_model(str(result.final)).model.config.num_hidden_layers == 2
+    # Checkpoints hold adapters (for --resume) and a merged copy that loads as a model.
+    assert (result.run_dir / "checkpoint-2" / "adapter_model.safetensors").exists()
+    step2 = load_model(str(result.run_dir / "checkpoint-2" / "merged"))
+    merged = dict(step2.model.named_parameters())
+    assert not torch.equal(merged["model.layers.0.self_attn.q_proj.weight"],
+                           after["model.layers.0.self_attn.q_proj.weight"])
 
 
 def test_tracking_series_layout(tracked_run):
@@ -99,7 +105,7 @@ def test_messages_rows_train(tiny_model_dir, messages_file, tmp_path):
 
 def test_lora_trains_adapters_and_saves_merged_model(tiny_model_dir, rows_file, tmp_path):
     config = _config(tiny_model_dir, rows_file, lora=True, lora_r=4, lora_alpha=8,
-                     lora_targets=["q_proj", "v_proj"], max_steps=4, lr=1e-2)
+                     lora_targets=["q_proj", "v_proj"], max_steps=4, lr=1e-2, save_at=[2])
     result = run_sft(config, tmp_path / "run", progress=False)
     before, after = _weights(tiny_model_dir), _weights(result.final)
     assert before.keys() == after.keys()  # merged: a plain model, no adapter tensors

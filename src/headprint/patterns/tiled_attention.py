@@ -96,8 +96,9 @@ def _block_probs(spec: TileSpec, q_blk: torch.Tensor, k_rng: torch.Tensor,
     probabilities 0, as SDPA's output for it is 0.
     """
     batch, kv_heads = k_rng.shape[:2]
+    # q_blk carries the scale already: no pass over the tile for it.
     logits = torch.matmul(q_blk, k_rng.transpose(-1, -2))        # [B, Hkv, g*bq, w]
-    logits = logits.view(batch, kv_heads, groups, q1 - q0, hi - lo).mul_(spec.scaling)
+    logits = logits.view(batch, kv_heads, groups, q1 - q0, hi - lo)
     floor = torch.finfo(logits.dtype).min
     dead = None
     if mask is not None:
@@ -110,15 +111,22 @@ def _block_probs(spec: TileSpec, q_blk: torch.Tensor, k_rng: torch.Tensor,
         else:
             logits.add_(block_mask.to(logits.dtype)).clamp_(min=floor)
     elif spec.causal or spec.window:
-        rows = torch.arange(q0, q1, device=logits.device)[:, None]
-        cols = torch.arange(lo, hi, device=logits.device)[None, :]
-        hidden = torch.zeros(rows.shape[0], cols.shape[1], dtype=torch.bool,
-                             device=logits.device)
+        # Only columns near the diagonal (causal) or the window's edge can be hidden: mask
+        # that strip, not the whole tile.
+        spans = []
         if spec.causal:
-            hidden |= cols > rows
+            spans.append((max(lo, q0 + 1), hi))
         if spec.window:
-            hidden |= rows - cols >= spec.window
-        logits.masked_fill_(hidden, floor)
+            spans.append((lo, min(hi, q1 - spec.window)))
+        c0 = min(a for a, b in spans if b > a) if any(b > a for a, b in spans) else hi
+        c1 = max(b for a, b in spans if b > a) if any(b > a for a, b in spans) else hi
+        if c1 > c0:
+            rows = torch.arange(q0, q1, device=logits.device)[:, None]
+            cols = torch.arange(c0, c1, device=logits.device)[None, :]
+            hidden = (cols > rows) if spec.causal else torch.zeros_like(cols > rows)
+            if spec.window:
+                hidden |= rows - cols >= spec.window
+            logits[..., c0 - lo:c1 - lo].masked_fill_(hidden, floor)
     probs = torch.softmax(logits, dim=-1)
     return probs if dead is None else probs.masked_fill_(dead, 0.0)
 
@@ -160,7 +168,9 @@ class TiledAbsAttention(torch.autograd.Function):
             q1 = min(length, q0 + step)
             bq = q1 - q0
             lo, hi = _key_range(spec, mask, q0, q1, keys)
-            q_blk = q5[:, :, :, q0:q1].to(f32).reshape(batch, kv_heads, groups * bq, dim)
+            # Scaled queries: logits = (s·Q) Kᵀ and dK = s · dSᵀ Q = dSᵀ (s·Q).
+            q_blk = (q5[:, :, :, q0:q1].to(f32) * spec.scaling).reshape(
+                batch, kv_heads, groups * bq, dim)
             do_blk = grad_out[:, :, :, q0:q1].to(f32).reshape(batch, kv_heads, groups * bq,
                                                                value_dim)
             k_rng, v_rng = k32[:, :, lo:hi], v32[:, :, lo:hi]
@@ -174,11 +184,11 @@ class TiledAbsAttention(torch.autograd.Function):
             if rows is not None:
                 row_l1 = row_l1 * rows[:, None, None, q0:q1]
             scores += row_l1.sum(dim=-1)
-            # dS = A ⊙ (dA − Σ_j A ⊙ dA) = (A ⊙ dA) − A · rowsum(A ⊙ dA), then the scale.
-            grad_s = prod.sub_(probs.mul_(prod.sum(dim=-1, keepdim=True)))
-            grad_s = grad_s.mul_(spec.scaling).view(batch, kv_heads, groups * bq, hi - lo)
+            # dS = A ⊙ (dA − Σ_j A ⊙ dA) = (A ⊙ dA) − A · rowsum(A ⊙ dA), in one pass.
+            grad_s = prod.addcmul_(probs, prod.sum(dim=-1, keepdim=True), value=-1.0)
+            grad_s = grad_s.view(batch, kv_heads, groups * bq, hi - lo)
             del probs, flat_probs
-            grad_q[:, :, :, q0:q1] = torch.matmul(grad_s, k_rng).view(
+            grad_q[:, :, :, q0:q1] = torch.matmul(grad_s, k_rng).mul_(spec.scaling).view(
                 batch, kv_heads, groups, bq, dim)
             grad_k[:, :, lo:hi] += torch.matmul(grad_s.transpose(-1, -2), q_blk)
             del grad_s, prod

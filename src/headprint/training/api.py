@@ -4,7 +4,8 @@ Outputs in the run folder ``RUN_DIR``:
 
 - ``run.json``: settings, data description, base model and fingerprint, versions, losses
   per step, checkpoints, tracked steps, status (:mod:`.runs`);
-- ``checkpoint-<k>/``: weights and tokenizer at each save step (:mod:`.checkpoints`);
+- ``checkpoint-<k>/``: weights and tokenizer at each save step (LoRA: adapters, and the
+  merged model in ``checkpoint-<k>/merged/``; :mod:`.checkpoints`);
 - ``final/``: the trained model and tokenizer (LoRA: merged into the base weights), which
   ``headprint.models.load_model`` and ``headprint patterns --model RUN_DIR/final`` load;
 - ``tracking/<task>/step-<k>/``: pattern sets with ``--track`` (:mod:`.tracking`).
@@ -206,6 +207,7 @@ def run_sft(config: SFTConfig, out: str | Path, *, resume: bool = False,
         peft_config = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha,
                                  lora_dropout=config.lora_dropout,
                                  target_modules=config.lora_targets, task_type="CAUSAL_LM")
+        callbacks.append(ckpt.MergedLoraCopies(loaded.tokenizer))
     trainer = SFTTrainer(model=loaded.model, args=args, train_dataset=train_set.dataset,
                          processing_class=loaded.tokenizer, peft_config=peft_config,
                          callbacks=callbacks)

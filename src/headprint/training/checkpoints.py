@@ -2,13 +2,16 @@
 
 A checkpoint ``RUN_DIR/checkpoint-<k>`` is written by the Trainer after optimizer step k
 when k is in ``save_at`` or a multiple of ``save_steps``. It holds the weights
-(``model.safetensors``; adapters only under LoRA), the config and the tokenizer, so
-``headprint patterns --model RUN_DIR/checkpoint-<k>`` loads it. Optimizer, scheduler and
+(``model.safetensors``), the config and the tokenizer, so ``headprint patterns --model
+RUN_DIR/checkpoint-<k>`` loads it. Under LoRA the Trainer saves adapters only; headprint
+adds ``checkpoint-<k>/merged/``, a plain model (a copy of the base weights with the adapters
+merged in, the trained model itself untouched) that loads the same way. Optimizer, scheduler and
 random states (which for full fine-tuning take twice the model's size) are kept only in the
 newest checkpoint, for ``--resume``, and removed from it too once the run is complete.
 """
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import re
@@ -18,7 +21,7 @@ from pathlib import Path
 
 from transformers import TrainerCallback
 
-__all__ = ["SaveSchedule", "checkpoint_dirs", "latest_resumable", "prune_training_state",
+__all__ = ["SaveSchedule", "MergedLoraCopies", "checkpoint_dirs", "latest_resumable", "prune_training_state",
            "planned_steps"]
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,22 @@ class SaveSchedule(TrainerCallback):
             for folder in checkpoint_dirs(args.output_dir):
                 if folder != newest:
                     prune_training_state(folder)
+        return control
+
+
+class MergedLoraCopies(TrainerCallback):
+    """Under LoRA, write ``checkpoint-<k>/merged`` (model + tokenizer) after each save."""
+
+    def __init__(self, tokenizer) -> None:
+        self.tokenizer = tokenizer
+
+    def on_save(self, args, state, control, model=None, **kwargs):
+        if state.is_world_process_zero and hasattr(model, "merge_and_unload"):
+            folder = Path(args.output_dir) / f"checkpoint-{state.global_step}" / "merged"
+            merged = copy.deepcopy(model).merge_and_unload()  # never merge the live model
+            merged.save_pretrained(folder)
+            self.tokenizer.save_pretrained(folder)
+            del merged
         return control
 
 

@@ -46,7 +46,7 @@ class SFTConfig:
     split: str | None = None
     """Split of a task (default: the task's training split)."""
     limit: int | None = None
-    """Train on at most this many rows (the first ones of the split)."""
+    """Train on at most this many rows (``load_data``'s deterministic hash-order choice)."""
     skip_bad: bool = False
     epochs: float = 1.0
     max_steps: int | None = None

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -108,8 +109,6 @@ class PatternTracker(TrainerCallback):
     def track(self, model: torch.nn.Module, step: int, *, is_main: bool = True,
               final: bool = False) -> None:
         """Compute and save every target's pattern at ``step`` (skipping finished ones)."""
-        import time
-
         from headprint.patterns.api import compute_patterns
 
         if is_main:
