@@ -59,8 +59,9 @@ def _available_gb() -> float:
 
 
 def run_child(args: list[str], limit_gb: float = 16.0, timeout: float = 3600.0,
-              quiet: float | None = None, reserve_gb: float = 1.5) -> dict:
-    """Run ``variants.py *args`` and return its ``RESULT`` dictionary.
+              quiet: float | None = None, reserve_gb: float = 1.5,
+              command: list[str] | None = None) -> dict:
+    """Run ``variants.py *args`` (or ``command``) and return its ``RESULT`` dictionary.
 
     Returned ``status``: ``ok``; ``oom`` (over ``limit_gb`` by the watchdog, or the
     machine's available memory fell under ``reserve_gb`` while the child grew — the machine
@@ -71,7 +72,7 @@ def run_child(args: list[str], limit_gb: float = 16.0, timeout: float = 3600.0,
     waited = wait_for_quiet(quiet)
     env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "2"),
                TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1")
-    command = [sys.executable, str(VARIANTS_SCRIPT), *args]
+    command = command or [sys.executable, str(VARIANTS_SCRIPT), *args]
     load_before = load_average()
     started = time.monotonic()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

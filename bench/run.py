@@ -140,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sweep", nargs="*", type=int, default=list(SWEEP))
     parser.add_argument("--reps", type=int, default=3, help="timed repetitions (min is used)")
     parser.add_argument("--sweep-reps", type=int, default=1)
-    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--warmup", type=int, default=0,
+                        help="untimed repetitions first (the minimum of --reps already drops a slow first call)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit-gb", type=float, default=16.0,
                         help="kill a child whose RSS exceeds this and report OOM")

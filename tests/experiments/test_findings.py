@@ -74,3 +74,10 @@ def test_scales():
     with pytest.raises(ValueError, match="at least two basic tasks"):
         replace(SCALES["tiny"], basic_tasks=("gsm8k",))
     assert SCALES["small"].steps_per_run(64) == 16
+
+
+def test_few_rows_need_a_larger_z():
+    a = {"a": 1.0, "b": 1.1, "c": 0.9, "d": 1.0}
+    b = {"a": 1.5, "b": 1.2, "c": 1.6, "d": 1.05}
+    c = compare_paired(a, b, higher_is_better=False)
+    assert 1.96 < c.z < 3.18 and c.verdict() == "direction only"  # t with 3 df

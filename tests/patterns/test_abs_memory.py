@@ -83,8 +83,8 @@ def test_tiled_backward_is_exact(window, mask_kind, block):
 
 
 def test_block_size_shrinks_with_batch_heads_and_length():
-    assert tile_block_size(1, 9, 256) == 128
-    assert 16 <= tile_block_size(8, 32, 8192) < 128
+    assert tile_block_size(1, 9, 256) == 64
+    assert 16 <= tile_block_size(8, 32, 8192) < 64
     assert tile_block_size(1, 9, 256, block=7) == 7
 
 
@@ -134,4 +134,4 @@ def test_abs_backward_never_holds_an_attention_matrix():
     # The logits' gradient [T, V] and the MLP activations are far below H·T² here.
     assert watch.largest < heads * length * length / 2, watch.largest
     # One tile is B·H·block·T; nothing larger than a few tiles' worth is ever created.
-    assert watch.largest <= heads * 128 * length
+    assert watch.largest <= heads * 64 * length

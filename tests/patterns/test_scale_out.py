@@ -190,3 +190,41 @@ def test_killed_run_resumes_to_the_same_result(single, tiny_model_dir, tmp_path)
     assert rescored.isdisjoint(done_ids), "finished shards were computed again"
     assert rescored | done_ids == set(reference.sample_ids), (finished, sorted(rescored), log)
     _assert_same(PatternSet.load(out), reference)
+
+
+def test_resume_in_process_recomputes_only_missing_shards(tmp_path, monkeypatch):
+    """Fast, single process: deleted shards are recomputed, the rest read back; a run with
+    other settings (another key) discards the shards it finds."""
+    from headprint.patterns import compute
+    from tests.tiny_models import random_samples, tiny_model
+
+    model = tiny_model("llama")
+    samples = random_samples(10, seed=7)
+    ids = [f"s{i}" for i in range(10)]
+    in_memory = compute.score_samples(model, samples, 0, sample_ids=ids, progress=False,
+                                      plan=compute.ShardPlan(None, shard_size=3))
+    plan = compute.ShardPlan(tmp_path / ".shards", shard_size=3, key="run-a")
+    sharded = compute.score_samples(model, samples, 0, sample_ids=ids, plan=plan,
+                                    progress=False)
+    assert torch.equal(sharded, in_memory)
+    assert len(list((tmp_path / ".shards").glob("shard-*.safetensors"))) == 4
+
+    scored: list[str] = []
+    original = compute.score_batch
+
+    def counting(model_, layout, batch, method, loss, shard_ids):
+        scored.extend(shard_ids[i] for i in batch.indices)
+        return original(model_, layout, batch, method, loss, shard_ids)
+
+    monkeypatch.setattr(compute, "score_batch", counting)
+    for index in (1, 3):
+        plan.shard_path(index).unlink()
+    resumed = compute.score_samples(model, samples, 0, sample_ids=ids, plan=plan,
+                                    progress=False)
+    assert torch.equal(resumed, in_memory)
+    assert sorted(scored) == ["s3", "s4", "s5", "s9"]
+
+    scored.clear()
+    other = compute.ShardPlan(tmp_path / ".shards", shard_size=3, key="run-b")
+    compute.score_samples(model, samples, 0, sample_ids=ids, plan=other, progress=False)
+    assert sorted(scored) == sorted(ids)

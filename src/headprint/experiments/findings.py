@@ -3,8 +3,8 @@
 Verdicts:
 
 - ``reproduced``: the claim holds on this model, and where a comparison of two arms is
-  involved the difference is also larger than its noise (paired z > 1.96 over the same
-  test rows, about p < 0.05 two-sided);
+  involved the difference is also larger than its noise (paired t-test over the same test
+  rows, p < 0.05 two-sided);
 - ``direction only``: the difference has the paper's sign but is within noise;
 - ``partly``: some of the claim's parts hold, others do not (the line says which);
 - ``not reproduced``: the claim does not hold on this model;
@@ -66,7 +66,13 @@ class Comparison:
 
     @property
     def significant(self) -> bool:
-        return self.n > 1 and math.isfinite(self.z) and self.z > 1.96
+        """``z`` above the two-sided 5% critical value of Student's t with ``n − 1``
+        degrees of freedom (1.98 for n = 100, 3.18 for n = 4)."""
+        if self.n < 2 or math.isnan(self.z):
+            return False
+        from scipy.stats import t
+
+        return self.z > float(t.ppf(0.975, self.n - 1))
 
     def verdict(self) -> str:
         if not math.isfinite(self.diff) or self.diff <= 0:

@@ -49,8 +49,8 @@ class Scale:
     """Rows of the complex task available for training (the paper: 100)."""
     t2_mixture: int = 200
     """Rows N of the basic-task mixture (and of the random mixture)."""
-    t2_test: int = 100
-    """Test rows of the complex task the arms are evaluated on."""
+    t2_test: int | None = 100
+    """Test rows of the complex task the arms are evaluated on (None: all 249)."""
     t2_top_k: int = 2
     t2_max_gen_toks: int = 256
     """Generation budget per test program (gsm8k-py programs: median 150 tokens)."""
@@ -70,7 +70,7 @@ class Scale:
 
     def __post_init__(self) -> None:
         positive = ("n_train", "n_patterns", "batch_size", "max_length", "t2_target_train",
-                    "t2_mixture", "t2_test", "t2_top_k")
+                    "t2_mixture", "t2_top_k", "t2_max_gen_toks")
         for name in positive:
             if getattr(self, name) < 1:
                 raise ValueError(f"scale {self.name}: {name} must be at least 1")
@@ -98,11 +98,13 @@ SCALES: dict[str, Scale] = {
     "small": Scale(
         "small", n_train=64, n_patterns=32, track_at=(1, 2, 4, 8), max_length=384,
         t2_target_train=100, t2_mixture=200, t2_test=100,
-        t3_pool=1000, t3_sizes=(50, 100, 200), t3_test=150,
-        notes=("sized for 2 CPU cores; selection sizes scaled down from 100/300/500",)),
+        t3_pool=500, t3_sizes=(25, 50, 100), t3_test=100,
+        notes=("sized for 2 CPU cores: selection sizes 25/50/100 from a 500-row pool "
+               "instead of the paper's 100/300/500 from all of MMLU, 100 test questions per "
+               "domain, 64 training rows per task",)),
     "paper": Scale(
         "paper", n_train=299, n_patterns=256, track_at=(1, 2, 4, 8, 16, 32),
-        max_length=1024, t2_target_train=100, t2_mixture=1000, t2_test=149,
+        max_length=1024, t2_target_train=100, t2_mixture=1000, t2_test=None,
         t3_pool=None, t3_sizes=(100, 300, 500), t3_test=None,
         notes=("n_train 299 = the smallest training split (ARC-Challenge), as the paper "
                "matches every task to its smallest dataset",)),

@@ -26,6 +26,7 @@ from headprint.experiments import blocks
 from headprint.experiments.context import Context
 from headprint.experiments.findings import Finding, compare_paired
 from headprint.experiments.paper import TABLE2
+from headprint.experiments.plots import plot_arms
 from headprint.experiments.reporting import write_experiment
 from headprint.experiments.shared import before_after, family_of, task_runs
 
@@ -99,6 +100,12 @@ def run(ctx: Context) -> dict[str, Any]:
                                          loss=True)
         if ref is not None:
             ctx.prune_weights(ref)
+    folder = ctx.exp_dir(NAME)
+    plot_arms({"accuracy (%)": {a: 100 * results[a]["accuracy"] for a in ARMS}},
+              folder / "accuracy.png", f"Table 2: {complex_task} test accuracy", "%")
+    plot_arms({"held-out loss": {a: results[a]["loss"] for a in ARMS}},
+              folder / "heldout-loss.png", f"Table 2: loss of the gold program "
+              f"(lower is better)", "mean response-token loss")
     kept = list(mix_info["kept"])
     families = {family_of(t) for t in kept}
     findings = [

@@ -25,6 +25,7 @@ from headprint.experiments import blocks
 from headprint.experiments.context import Context
 from headprint.experiments.findings import Finding, combine, compare_paired
 from headprint.experiments.paper import TABLE3
+from headprint.experiments.plots import plot_arms
 from headprint.experiments.reporting import write_experiment
 
 __all__ = ["run", "NAME", "TITLE"]
@@ -114,7 +115,11 @@ def run(ctx: Context) -> dict[str, Any]:
         Finding("T3.beats_base", combine([c.verdict() for c in vs_base.values()]),
                 "; ".join(f"T{n} vs Base: {c.text('%', 100)}" for n, c in vs_base.items())),
     ]
-    paper_cols = [c for c in ("Base", "T100", "R100", "T300", "R300", "T500", "R500")]
+    plot_arms({f"n = {n}": {"selected (T)": 100 * mean[f"T{n}"],
+                            "random (R)": 100 * mean[f"R{n}"], "base": 100 * mean["Base"]}
+               for n in s.t3_sizes}, ctx.exp_dir(NAME) / "accuracy.png",
+              f"Table 3: MMLU accuracy, mean of {len(domains)} domains", "%")
+    paper_cols = ["Base", "T100", "R100", "T300", "R300", "T500", "R500"]
     paper_rows = [[f"{m} (paper)", *(v[c] for c in paper_cols)] for m, v in TABLE3.items()]
     ours = [[f"**{ctx.model}** (headprint, mean of {len(domains)} domains)",
              *(100 * mean[a] for a in arms), 100 * mean["Pseudo"]]]

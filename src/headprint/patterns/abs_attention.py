@@ -99,7 +99,7 @@ def abs_method_hooks(model: torch.nn.Module, recorder: ScoreRecorder,
     """Switch ``model`` to the recording attention for the duration, then restore it.
 
     Scores land in ``recorder`` (``record(layer, [B, H])``) during backward. ``block`` fixes
-    the queries per backward tile (default: 128, fewer when ``B·H·T`` is large).
+    the queries per backward tile (default: 64, fewer when ``B·H·T`` is large).
     """
     _register()
     previous = model.config._attn_implementation
