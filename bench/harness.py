@@ -9,6 +9,8 @@ with its signal or exit code and the tail of its stderr.
 The CPU is shared with whatever else runs on the machine; :func:`wait_for_quiet` holds a
 measurement until the 1-minute load average drops below a threshold, and every result
 records the load average before and after it, so a contaminated number can be recognised.
+Children run with ``OMP_WAIT_POLICY=PASSIVE`` (unless set otherwise in the environment), so
+their CPU seconds stay a measure of work under contention.
 """
 from __future__ import annotations
 
@@ -70,14 +72,16 @@ def run_child(args: list[str], limit_gb: float = 16.0, timeout: float = 3600.0,
     (non-zero exit, ``stderr`` tail attached).
     """
     waited = wait_for_quiet(quiet)
-    env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "2"),
+    # Passive OpenMP waiting: a thread that waits for its sibling sleeps instead of spinning,
+    # so CPU seconds measure work even when other processes share the cores.
+    env = dict(os.environ, OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"),
                TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1")
     command = command or [sys.executable, str(VARIANTS_SCRIPT), *args]
     load_before = load_average()
     started = time.monotonic()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env=env)
-    peak_seen, verdict = 0.0, None
+    peak_seen, verdict, reason = 0.0, None, ""
     # Drain pipes in threads so a chatty child never blocks on a full pipe.
     import threading
 
@@ -91,11 +95,11 @@ def run_child(args: list[str], limit_gb: float = 16.0, timeout: float = 3600.0,
         rss = _rss_gb(child.pid)
         peak_seen = max(peak_seen, rss)
         if rss > limit_gb:
-            verdict = "oom"
+            verdict, reason = "oom", "limit"
             child.kill()
             break
         if rss > 1.0 and _available_gb() < reserve_gb:
-            verdict, limit_gb = "oom", round(rss, 1)  # machine full: the child's size now
+            verdict, reason = "oom", "machine"  # the shared machine ran out first
             child.kill()
             break
         if time.monotonic() - started > timeout:
@@ -112,7 +116,8 @@ def run_child(args: list[str], limit_gb: float = 16.0, timeout: float = 3600.0,
             "load_before": round(load_before, 2), "load_after": round(load_average(), 2),
             "waited_for_quiet_s": round(waited, 1), "watchdog_peak_gb": round(peak_seen, 2)}
     if verdict == "oom":
-        return {"status": "oom", "limit_gb": limit_gb, **info}
+        return {"status": "oom", "limit_gb": limit_gb, "reason": reason,
+                "available_gb_at_kill": round(_available_gb(), 1), **info}
     if verdict == "timeout":
         return {"status": "timeout", "timeout_s": timeout, **info}
     for line in stdout.splitlines():

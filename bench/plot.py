@@ -33,7 +33,8 @@ def plot_sweep(sweep: dict, path: Path) -> Path:
                 times.append(entry["per_sample"])
                 mems.append(entry["peak_mb"] / 1024)
             elif entry.get("status") == "oom":
-                ooms.append((length, float(entry.get("limit_gb", 0))))
+                ooms.append((length, float(entry.get("watchdog_peak_gb")
+                                           or entry.get("limit_gb", 0))))
         ax_time.plot(xs, times, marker=marker, color=color, label=label)
         ax_mem.plot(xs, mems, marker=marker, color=color, label=label)
         for length, limit in ooms:

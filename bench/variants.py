@@ -124,7 +124,7 @@ def job_e2e(args, loaded, device: str) -> dict:
     model, tokenizer = loaded.model, loaded.tokenizer
     samples = gsm8k_samples(tokenizer, args.n, max_length=1024)
     lengths = [len(s.input_ids) for s in samples]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     if args.protocol == "headprint":
         score_samples(model, samples, tokenizer.pad_token_id, method="paper", loss="sample",
                       batch_size=args.batch, progress=False)
@@ -136,9 +136,9 @@ def job_e2e(args, loaded, device: str) -> dict:
         for batch in batches:
             reference_scores(model, batch, method="paper", loss="batch", parameter_grads=True)
         done = sum(len(b.indices) for b in batches)
-    seconds = time.perf_counter() - started
-    return {"seconds": seconds, "samples_done": done, "n_pool": len(samples),
-            "per_sample": seconds / done, "mean_tokens": sum(lengths) / len(lengths),
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    return {"seconds": seconds, "cpu_seconds": cpu, "samples_done": done,
+            "n_pool": len(samples), "per_sample": seconds / done, "cpu_per_sample": cpu / done, "mean_tokens": sum(lengths) / len(lengths),
             "max_tokens": max(lengths), "peak_mb": peak_memory_mb(device)}
 
 

@@ -93,5 +93,5 @@ def test_targets_are_judged_from_one_run():
     assert any(line.startswith("MISSED") and "abs ≤ 1.6×" in line for line in lines)
     assert any(line.startswith("NOT MEASURED") and "1x1024" in line for line in lines)
     text = markdown_report(results)
-    assert "OOM (> 16 GB)" in text and "5.00×" in text
+    assert "OOM (> 16 GB)" in text and "5.00×" in text and "CPU seconds" in text
     json.dumps(results)  # results stay serialisable

@@ -57,3 +57,23 @@ def test_relative_references_survive_a_move(tmp_path):
     (tmp_path / "a").rename(tmp_path / "b")
     moved = Steps(tmp_path / "b")
     assert moved.is_done(moved.path(rel))
+
+
+def test_a_step_held_by_a_live_process_is_refused_and_a_stale_lock_taken_over(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from headprint.experiments.steps import LOCK_FILE, StepBusyError
+
+    steps = Steps(tmp_path)
+    folder = steps.folder("sft", "task", {"n": 1})
+    folder.mkdir(parents=True)
+    (folder / LOCK_FILE).write_text(str(os.getppid()))  # a live process that is not us
+    with pytest.raises(StepBusyError, match="being made by process"):
+        steps.run("sft", "task", {"n": 1}, lambda f: None)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (folder / LOCK_FILE).write_text(str(dead.pid))  # left behind by a killed run
+    steps.run("sft", "task", {"n": 1}, lambda f: None)
+    assert steps.is_done(folder) and not (folder / LOCK_FILE).exists()

@@ -17,20 +17,23 @@ output folder can be moved without invalidating it.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
 import logging
+import os
 import re
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from headprint.io import atomic_write_json
 
-__all__ = ["Steps", "STEP_FILE", "settings_key"]
+__all__ = ["Steps", "StepBusyError", "STEP_FILE", "settings_key"]
 
 STEP_FILE = "step.json"
+LOCK_FILE = ".lock"
 log = logging.getLogger("headprint.experiments")
 
 
@@ -42,6 +45,47 @@ def settings_key(settings: dict[str, Any]) -> str:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:60] or "step"
+
+
+class StepBusyError(RuntimeError):
+    """Another live process is running the same step (the same output folder twice)."""
+
+
+@contextlib.contextmanager
+def _lock(folder: Path) -> Iterator[None]:
+    """Hold ``folder/.lock`` (holding our pid) while a step runs. A lock left by a process
+    that no longer exists (a killed run) is taken over; one held by a live process is an
+    error, since two processes writing one step would corrupt it."""
+    lock = folder / LOCK_FILE
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and pid != os.getpid() and _alive(pid):
+                raise StepBusyError(f"{folder} is being made by process {pid}; wait for it "
+                                    "or run into another --out") from None
+            lock.unlink(missing_ok=True)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(str(os.getpid()))
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class Steps:
@@ -88,17 +132,25 @@ class Steps:
             self.reused.append(rel)
             return folder
         folder.mkdir(parents=True, exist_ok=True)
-        log.info("[run]   %s", rel)
-        started = time.perf_counter()
-        result = make(folder)
+        with _lock(folder):
+            if self.is_done(folder):  # finished by another process since the check above
+                self.reused.append(rel)
+                return folder
+            log.info("[run]   %s", rel)
+            started = time.perf_counter()
+            result = make(folder)
+            self._finish(folder, kind, label, settings, result, started)
+        self.ran.append(rel)
+        return folder
+
+    def _finish(self, folder: Path, kind: str, label: str, settings: dict[str, Any],
+                result: Any, started: float) -> None:
         record = {"kind": kind, "label": label, "settings": settings,
                   "key": settings_key(settings),
                   "seconds": round(time.perf_counter() - started, 2),
                   "finished": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
                   "result": result if isinstance(result, dict) else None}
         atomic_write_json(folder / STEP_FILE, record)
-        self.ran.append(rel)
-        return folder
 
     def result(self, folder: Path) -> dict[str, Any]:
         """The ``result`` a finished step recorded (empty dict if none)."""
