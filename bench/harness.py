@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["run_child", "wait_for_quiet", "load_average"]
+__all__ = ["run_child", "run_once", "wait_for_quiet", "wait_for_memory", "load_average"]
 
 VARIANTS_SCRIPT = Path(__file__).resolve().parent / "variants.py"
 
@@ -60,9 +60,33 @@ def _available_gb() -> float:
     return float("inf")
 
 
+def wait_for_memory(need_gb: float, max_wait: float = 300.0) -> float:
+    """Sleep until the machine has ``need_gb`` available (or ``max_wait`` s); seconds waited."""
+    started = time.monotonic()
+    while _available_gb() < need_gb and time.monotonic() - started < max_wait:
+        time.sleep(10)
+    return time.monotonic() - started
+
+
 def run_child(args: list[str], limit_gb: float = 16.0, timeout: float = 3600.0,
               quiet: float | None = None, reserve_gb: float = 1.5,
-              command: list[str] | None = None) -> dict:
+              command: list[str] | None = None, need_gb: float = 0.0,
+              retries: int = 1) -> dict:
+    """:func:`run_once`, first waiting for ``need_gb`` of free memory; a child stopped
+    because the *machine* ran out of memory (not over ``limit_gb``) is retried ``retries``
+    times after waiting again."""
+    for attempt in range(retries + 1):
+        waited = wait_for_memory(min(need_gb, limit_gb))
+        result = run_once(args, limit_gb, timeout, quiet, reserve_gb, command)
+        result["waited_for_memory_s"] = round(waited, 1)
+        if result.get("reason") != "machine" or attempt == retries:
+            return result
+    return result
+
+
+def run_once(args: list[str], limit_gb: float = 16.0, timeout: float = 3600.0,
+             quiet: float | None = None, reserve_gb: float = 1.5,
+             command: list[str] | None = None) -> dict:
     """Run ``variants.py *args`` (or ``command``) and return its ``RESULT`` dictionary.
 
     Returned ``status``: ``ok``; ``oom`` (over ``limit_gb`` by the watchdog, or the

@@ -38,6 +38,14 @@ def _shape_key(batch: int, length: int) -> str:
     return f"{batch}x{length}"
 
 
+def _need_gb(variant: str, batch: int, length: int) -> float:
+    """Free memory to wait for before a child starts: the reference keeps about three
+    ``L·H·B·T²`` float32 tensors (SmolLM2: L·H = 270), everything else a few GB."""
+    if variant in ("reference", "gate"):
+        return 2.0 + 3 * 270 * batch * length**2 * 4 / 2**30
+    return 3.0
+
+
 def _keep_fastest(best: dict | None, new: dict) -> dict:
     """Merge one round into a variant's entry: fastest time, highest peak, all rounds kept."""
     if best is None:
@@ -70,7 +78,8 @@ def measure_shape(args, model: str, batch: int, length: int, variants=VARIANTS,
     common = ["--model", model, "--batch", str(batch), "--length", str(length),
               "--threads", str(args.threads)]
     if gate:
-        row["gate"] = run_child(["gate", *common], args.limit_gb, quiet=args.quiet_load)
+        row["gate"] = run_child(["gate", *common], args.limit_gb, quiet=args.quiet_load,
+                                need_gb=_need_gb("gate", 1, length))
         g = row["gate"]
         ok = g.get("status") == "ok" and g["paper"] < 1e-4 and g["abs"] < 1e-4
         g["passed"] = bool(ok)
@@ -89,7 +98,8 @@ def measure_shape(args, model: str, batch: int, length: int, variants=VARIANTS,
                 continue  # out of memory once is out of memory
             result = run_child(["variant", "--variant", variant, *common,
                                 "--reps", str(args.reps), "--warmup", str(args.warmup)],
-                               args.limit_gb, quiet=args.quiet_load)
+                               args.limit_gb, quiet=args.quiet_load,
+                               need_gb=_need_gb(variant, batch, length))
             row[variant] = _keep_fastest(row.get(variant), result)
             _print(batch, length, variant, result)
     return row
@@ -108,11 +118,13 @@ def suite_sweep(args) -> dict:
 def suite_e2e(args) -> dict:
     common = ["--model", args.model, "--n", str(args.e2e_n), "--threads", str(args.threads)]
     out = {"headprint": run_child(["e2e", "--protocol", "headprint", "--batch", "4", *common],
-                                  args.limit_gb, timeout=6 * 3600, quiet=args.quiet_load)}
+                                  args.limit_gb, timeout=6 * 3600, quiet=args.quiet_load,
+                                  need_gb=3.0)}
     print(f"  e2e headprint: {out['headprint']}", flush=True)
     released_batch = 4
     probe = run_child(["e2e", "--protocol", "released", "--batch", "4", "--max-batches", "1",
-                       *common], args.limit_gb, quiet=args.quiet_load)
+                       *common], args.limit_gb, quiet=args.quiet_load,
+                      need_gb=_need_gb("reference", 4, 1024))
     if probe.get("status") != "ok":
         print(f"  released protocol at batch 4: {probe['status']}; using batch 1", flush=True)
         out["released_batch4_probe"] = probe
@@ -121,7 +133,7 @@ def suite_e2e(args) -> dict:
     out["released"] = run_child(
         ["e2e", "--protocol", "released", "--batch", str(released_batch),
          "--max-batches", str(limit), *common], args.limit_gb, timeout=12 * 3600,
-        quiet=args.quiet_load)
+        quiet=args.quiet_load, need_gb=_need_gb("reference", released_batch, 1024))
     out["released"]["batch"] = released_batch
     print(f"  e2e released: {out['released']}", flush=True)
     return out

@@ -138,7 +138,8 @@ def job_e2e(args, loaded, device: str) -> dict:
         done = sum(len(b.indices) for b in batches)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     return {"seconds": seconds, "cpu_seconds": cpu, "samples_done": done,
-            "n_pool": len(samples), "per_sample": seconds / done, "cpu_per_sample": cpu / done, "mean_tokens": sum(lengths) / len(lengths),
+            "n_pool": len(samples), "per_sample": seconds / done, "cpu_per_sample": cpu / done,
+            "mean_tokens": sum(lengths) / len(lengths),
             "max_tokens": max(lengths), "peak_mb": peak_memory_mb(device)}
 
 

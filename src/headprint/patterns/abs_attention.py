@@ -1,4 +1,4 @@
-"""The ``abs`` method: ``s_lh(x) = Σ_ij |A_ij · dℓ/dA_ij|`` (Hao et al. 2021; the paper's Eq. 2).
+"""The ``abs`` method: ``s_lh(x) = Σ_ij |A_ij · dℓ/dA_ij|`` (Hao et al. 2021; paper's Eq. 2).
 
 The products per (i, j) need the attention probabilities, which SDPA and flash kernels
 never materialise. This module registers an attention function with transformers'

@@ -61,7 +61,7 @@ class TileSpec:
 
 
 def tile_block_size(batch: int, heads: int, keys: int, block: int | None = None) -> int:
-    """Queries per tile: ``block`` if given, else ``DEFAULT_BLOCK`` shrunk to fit ``TILE_BUDGET``."""
+    """Queries per tile: ``block`` if given, else ``DEFAULT_BLOCK`` within ``TILE_BUDGET``."""
     if block is not None:
         return max(1, int(block))
     fit = TILE_BUDGET // max(1, batch * heads * keys)
