@@ -75,7 +75,7 @@ def test_tracking_series_layout(tracked_run):
         assert set(REQUIRED_MANIFEST_KEYS) <= set(manifest)
         assert (manifest["step"], manifest["task"], manifest["name"]) == (step, "gsm8k", "gsm8k")
         assert manifest["split"] == "test" and manifest["n_samples"] == 3
-        assert patterns.shape == (2, 4)
+        assert patterns.shape == (2, 4) and patterns.per_sample.shape == (3, 2, 4)
     assert series[0].manifest["model_fingerprint"] == series[2].manifest[
         "base_model_fingerprint"]
     assert series[2].manifest["model"].endswith("checkpoint-2")

@@ -4,6 +4,9 @@ Layout (read by ``headprint track RUN_DIR``)::
 
     RUN_DIR/tracking/<task>/step-<k>/      a pattern set (patterns.safetensors, manifest.json)
 
+Each pattern set keeps its per-sample patterns (``[N, L, H]``, small for the default 32
+samples), so ``headprint track`` can put bootstrap intervals on its numbers.
+
 Each manifest carries the usual provenance keys of :func:`headprint.patterns.api.
 compute_patterns` plus ``step`` (optimizer updates done), ``task``, ``name`` (= task),
 ``run`` (the run folder), ``base_model`` and ``base_model_fingerprint``. ``model`` names the
@@ -124,7 +127,7 @@ class PatternTracker(TrainerCallback):
                     patterns = compute_patterns(
                         loaded, target.bundle, method=self.method, loss=self.loss,
                         batch_size=self.batch_size, max_length=self.max_length,
-                        progress=False, name=target.task)
+                        per_sample=True, progress=False, name=target.task)
                 patterns.manifest.update(
                     step=int(step), task=target.task, name=target.task,
                     run=str(self.run_dir), base_model=self.base.name,
