@@ -205,10 +205,10 @@ def main(argv: list[str] | None = None) -> int:
         args.name = args.name if args.name != "latest" else "quick"
     path = RESULTS / f"{args.name}.json"
     results = json.loads(path.read_text()) if path.exists() else {}
-    results["meta"] = {"updated": dt.datetime.now().isoformat(timespec="seconds"),
+    results.setdefault("meta", {}).update({"updated": dt.datetime.now().isoformat(timespec="seconds"),
                        "python": platform.python_version(), "machine": platform.machine(),
                        "cpus": __import__("os").cpu_count(), "threads": args.threads,
-                       "limit_gb": args.limit_gb, "argv": sys.argv[1:]}
+                       "limit_gb": args.limit_gb, "argv": sys.argv[1:]})
     try:
         import torch
         import transformers
@@ -220,7 +220,11 @@ def main(argv: list[str] | None = None) -> int:
         if suite not in SUITES:
             raise SystemExit(f"unknown suite {suite!r}; choose from {', '.join(SUITES)}")
         print(f"== {suite}", flush=True)
-        results[suite] = SUITES[suite](args)
+        measured = SUITES[suite](args)
+        if suite == "e2e":
+            results[suite] = measured
+        else:  # shapes, sweep, models: keep rows measured by earlier invocations
+            results[suite] = {**results.get(suite, {}), **measured}
         results["meta"][f"{suite}_command"] = "python bench/run.py " + " ".join(sys.argv[1:])
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(results, indent=1) + "\n")  # after every suite

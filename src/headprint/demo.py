@@ -29,7 +29,7 @@ def _stage(title: str) -> None:
     print(f"\n== {title}", flush=True)
 
 
-def run_demo(out: str | Path = "runs/demo", model: str = DEFAULT_MODEL, limit: int = 32,
+def run_demo(out: str | Path = "runs/demo", model: str = DEFAULT_MODEL, limit: int = 16,
              tasks: tuple[str, ...] = DEMO_TASKS, batch_size: int = 4, max_length: int = 512,
              training: bool = True, experiments: bool = True) -> Path:
     """Run the demo into ``out`` and return the path of its HTML report."""
@@ -52,12 +52,15 @@ def run_demo(out: str | Path = "runs/demo", model: str = DEFAULT_MODEL, limit: i
     if training and importlib.util.find_spec("headprint.training.api"):
         _stage("3. short SFT on gsm8k with pattern tracking (Figure 5)")
         from headprint.analysis.api import run_track
-        from headprint.training.api import SFTSettings, run_sft
+        from headprint.training.api import run_sft
+        from headprint.training.config import SFTConfig
 
         run_dir = out / "sft-gsm8k"
-        run_sft(SFTSettings(model=model, data="gsm8k", limit=64, max_steps=8, batch_size=4,
-                            save_at=(0, 2, 4, 8), track=("gsm8k",), track_limit=16,
-                            max_length=max_length), run_dir, resume=True)
+        if not (run_dir / "final").exists():
+            run_sft(SFTConfig(model=model, data="gsm8k", limit=32, max_steps=8, batch_size=4,
+                              save_at=[0, 2, 4, 8], track=["gsm8k"], track_limit=8,
+                              max_length=max_length), run_dir,
+                    resume=(run_dir / "run.json").exists())
         run_track(run_dir, out / "analysis" / "track")
     if experiments and importlib.util.find_spec("headprint.experiments.api"):
         _stage("4. the paper's five experiments at --scale tiny")
@@ -78,7 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "demo", help="the main job on the embedded default: patterns, analysis, report")
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--out", default="runs/demo")
-    parser.add_argument("--limit", type=int, default=32, help="samples per task")
+    parser.add_argument("--limit", type=int, default=16, help="samples per task")
     parser.add_argument("--tasks", nargs="+", default=list(DEMO_TASKS))
     parser.add_argument("--no-training", action="store_true", help="skip the SFT step")
     parser.add_argument("--no-experiments", action="store_true",

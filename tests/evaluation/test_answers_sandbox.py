@@ -83,6 +83,6 @@ def test_program_runs_outside_the_evaluator(tmp_path):
     """Side effects land in the sandbox's own folder, not in the caller's process."""
     import os
 
-    result = run_program(f"import os\nprint(os.getpid(), os.getcwd())\n")
+    result = run_program("import os\nprint(os.getpid(), os.getcwd())\n")
     pid, cwd = result.stdout.split()
     assert int(pid) != os.getpid() and cwd != os.getcwd()

@@ -56,13 +56,9 @@ def test_run_folder_layout(tracked_run):
         assert not (folder / "optimizer.pt").exists()  # pruned once the run completed
         loaded = load_model(str(folder))  # what `headprint patterns --model` does
         assert loaded.source == "local" and loaded.tokenizer.eos_token_id is not None
-    assert load_model(str(result.final)).model.config.num_hidden_layers == 2
-    # Checkpoints hold adapters (for --resume) and a merged copy that loads as a model.
-    assert (result.run_dir / "checkpoint-2" / "adapter_model.safetensors").exists()
-    step2 = load_model(str(result.run_dir / "checkpoint-2" / "merged"))
-    merged = dict(step2.model.named_parameters())
-    assert not torch.equal(merged["model.layers.0.self_attn.q_proj.weight"],
-                           after["model.layers.0.self_attn.q_proj.weight"])
+    final = load_model(str(result.final)).model.config
+    assert final.num_hidden_layers == 2
+    assert final.use_cache  # as in the base model: generation from checkpoints uses a KV cache
 
 
 def test_tracking_series_layout(tracked_run):
@@ -112,3 +108,9 @@ def test_lora_trains_adapters_and_saves_merged_model(tiny_model_dir, rows_file, 
     changed = {name for name in before if not torch.equal(before[name], after[name])}
     assert changed and all("q_proj" in n or "v_proj" in n for n in changed)
     assert load_model(str(result.final)).model.config.num_hidden_layers == 2
+    # Checkpoints hold adapters (for --resume) and a merged copy that loads as a model.
+    assert (result.run_dir / "checkpoint-2" / "adapter_model.safetensors").exists()
+    step2 = load_model(str(result.run_dir / "checkpoint-2" / "merged"))
+    merged = dict(step2.model.named_parameters())
+    assert not torch.equal(merged["model.layers.0.self_attn.q_proj.weight"],
+                           after["model.layers.0.self_attn.q_proj.weight"])

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import gc
 import hashlib
 import json
 import logging
@@ -30,7 +31,7 @@ from typing import Any, Callable, Iterator
 
 from headprint.io import atomic_write_json
 
-__all__ = ["Steps", "StepBusyError", "STEP_FILE", "settings_key"]
+__all__ = ["Steps", "StepBusyError", "STEP_FILE", "settings_key", "release_memory"]
 
 STEP_FILE = "step.json"
 LOCK_FILE = ".lock"
@@ -45,6 +46,23 @@ def settings_key(settings: dict[str, Any]) -> str:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")[:60] or "step"
+
+
+def release_memory() -> None:
+    """Free what a finished step left behind before the next one starts.
+
+    A trainer, its callbacks and the model reference each other, so their memory waits for
+    Python's cyclic collector, which seldom runs a full pass; and glibc keeps freed heap for
+    reuse rather than returning it. One process running dozens of fine-tuning steps grew
+    to 12 GB without this (SmolLM2-135M, 2026-11).
+    """
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to trim
+        pass
 
 
 class StepBusyError(RuntimeError):
@@ -138,7 +156,10 @@ class Steps:
                 return folder
             log.info("[run]   %s", rel)
             started = (time.perf_counter(), time.process_time())
-            result = make(folder)
+            try:
+                result = make(folder)
+            finally:
+                release_memory()
             self._finish(folder, kind, label, settings, result, started)
         self.ran.append(rel)
         return folder

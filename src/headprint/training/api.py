@@ -36,11 +36,9 @@ from headprint.training.runs import (check_run_dir, compute_run_key, library_ver
                                      read_run, write_run)
 from headprint.training.tracking import PatternTracker, TrackTarget
 
-__all__ = ["SFTResult", "run_sft", "SFTSettings"]
+__all__ = ["SFTResult", "run_sft"]
 
 log = logging.getLogger(__name__)
-
-SFTSettings = SFTConfig  # the name headprint.demo imports; the same class
 
 
 @dataclass
@@ -61,7 +59,11 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _trainer_args(config: SFTConfig, out: Path, world: int, progress: bool):
+def _trainer_args(config: SFTConfig, out: Path, world: int, progress: bool,
+                  use_cache: bool = True):
+    """trl's ``SFTConfig`` for a run. ``use_cache``: the base model's own setting, which the
+    Trainer writes into the model config (its default, False, would make every saved
+    checkpoint generate without a KV cache); trl turns the cache off for training calls."""
     from trl import SFTConfig as TrlSFTConfig
 
     cuda = torch.cuda.is_available()
@@ -77,7 +79,7 @@ def _trainer_args(config: SFTConfig, out: Path, world: int, progress: bool):
         disable_tqdm=not progress, max_length=config.max_length, packing=False,
         padding_free=False, shuffle_dataset=False, dataloader_num_workers=0,
         ddp_backend=None if cuda or world == 1 else "gloo",
-        ddp_find_unused_parameters=False)
+        ddp_find_unused_parameters=False, use_cache=use_cache)
 
 
 def _track_targets(config: SFTConfig, tokenizer: Any) -> list[TrackTarget]:
@@ -173,7 +175,8 @@ def run_sft(config: SFTConfig, out: str | Path, *, resume: bool = False,
     identity = {"settings": config.training_settings(), "model_fingerprint": loaded.fingerprint,
                 "data_fingerprint": bundle.describe()["fingerprint"], "world_size": world}
     key = compute_run_key(identity)
-    args = _trainer_args(config, out, world, progress)
+    args = _trainer_args(config, out, world, progress,
+                         use_cache=bool(getattr(loaded.model.config, "use_cache", True)))
     _ = args.device  # transformers joins the process group (torchrun / accelerate launch)
     state = PartialState()
     decision = check_run_dir(out, identity, resume)  # every process reads before any writes

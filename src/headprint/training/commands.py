@@ -24,9 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "sft", help="supervised fine-tuning (trl SFTTrainer) with pattern tracking",
         description="Fine-tune a model on a task or data file with trl's SFTTrainer (loss "
                     "on completions / assistant turns only; full fine-tuning unless --lora). "
-                    "Multi-process: torchrun --nproc_per_node N -m headprint sft ... or "
-                    "accelerate launch --config_file configs/accelerate/<...>.yaml -m "
-                    "headprint sft ...")
+                    "Multi-process: torchrun --nproc_per_node N -m headprint sft ... (CPU or "
+                    "GPU), or on GPUs accelerate launch --config_file "
+                    "configs/accelerate/<deepspeed_zero2|fsdp>.yaml -m headprint sft ...")
     add_model_args(parser)
     parser.set_defaults(model=None)
     add = parser.add_argument
