@@ -76,13 +76,21 @@ def paper_method_hooks(recorder: ScoreRecorder) -> Iterator[None]:
             head_outputs = args[0]
             if not head_outputs.requires_grad:
                 return None
+            # The hook must not hold the tensor it is registered on: that cycle (tensor ->
+            # hook -> tensor) is invisible to reference counting, so every batch's head
+            # outputs would wait for the cyclic collector (gigabytes over a long run). A
+            # detached alias shares the storage and carries no hooks.
+            outputs = head_outputs.detach()
 
             def on_grad(grad: torch.Tensor) -> None:
                 batch, length = grad.shape[:2]
                 # ⟨O_t, dℓ/dO_t⟩ per head, accumulated in float32 whatever the model dtype.
-                inner = (head_outputs.float() * grad.float()).view(
+                inner = (outputs.float() * grad.float()).view(
                     batch, length, heads, head_dim).sum(-1)
-                inner = inner * recorder.token_mask[:, :length, None].to(inner.dtype)
+                # The mask lives where the batch was built; under --device-map auto the
+                # layer may sit on another device.
+                mask = recorder.token_mask[:, :length, None]
+                inner = inner * mask.to(device=inner.device, dtype=inner.dtype)
                 recorder.record(layer, inner.sum(1).abs())
 
             head_outputs.register_hook(on_grad)
