@@ -62,14 +62,19 @@ def run_demo(out: str | Path = "runs/demo", model: str = DEFAULT_MODEL, limit: i
                               max_length=max_length), run_dir,
                     resume=(run_dir / "run.json").exists())
         run_track(run_dir, out / "analysis" / "track")
+    links: list[tuple[str, str]] = []
     if experiments and importlib.util.find_spec("headprint.experiments.api"):
         _stage("4. the paper's five experiments at --scale tiny")
-        from headprint.experiments.api import reproduce
+        from headprint.experiments.api import EXPERIMENTS, reproduce
 
-        for name in ("table1", "fig4", "fig5", "table2", "table3"):
-            reproduce(name, model=model, scale="tiny", out=out / "reproduce" / name)
+        # One folder for all five: they share the per-task SFT runs and pattern sets, and
+        # reproduce/index.html links each experiment's page with its findings.
+        reproduce("all", model=model, scale="tiny", out=out / "reproduce")
+        links.append(("The paper's five experiments: findings (index)", "reproduce/index.html"))
+        links += [(f"{name}: {title}", f"reproduce/{name}/report.html")
+                  for name, (title, _) in EXPERIMENTS.items()]
     _stage("5. report")
-    report = build_report(out)
+    report = build_report(out, title="headprint demo", links=links)
     minutes = (time.perf_counter() - started) / 60
     print(f"\ndemo finished in {minutes:.1f} min; everything is under {out.resolve()}")
     print(f"open the report: {report.resolve()}")

@@ -13,7 +13,7 @@ import html
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from headprint import __version__
 from headprint.io import atomic_write_with
@@ -159,11 +159,20 @@ def _figure(path: Path, rel: str) -> str:
             f"<figcaption>{_esc(rel)}</figcaption></figure>")
 
 
-def render_html(found: Collection, title: str) -> str:
-    """The page for a :class:`Collection`, as a string."""
+def _links_html(links: Sequence[tuple[str, str]]) -> str:
+    if not links:
+        return ""
+    items = "".join(f'<li><a href="{_esc(href)}">{_esc(label)}</a></li>' for label, href in links)
+    return f'<section id="contents"><h2>Contents</h2><ul>{items}</ul></section>\n'
+
+
+def render_html(found: Collection, title: str,
+                links: Sequence[tuple[str, str]] = ()) -> str:
+    """The page for a :class:`Collection`, as a string; ``links`` ((label, href) pairs,
+    hrefs relative to the page) open the page as a table of contents."""
     created = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     nav = ['<a href="#provenance">Provenance</a>']
-    parts = ['<section id="provenance"><h2>Provenance</h2>\n'
+    parts = [_links_html(links) + '<section id="provenance"><h2>Provenance</h2>\n'
              "<p>Every pattern set found in the folder or used by an analysis in it.</p>\n"
              + _provenance_html(found.provenance) + "</section>\n"]
     for i, sec in enumerate(found.sections):
@@ -198,13 +207,14 @@ def render_html(found: Collection, title: str) -> str:
 
 
 def build_report(folder: str | Path, out: str | Path | None = None,
-                 title: str | None = None) -> Path:
+                 title: str | None = None, links: Sequence[tuple[str, str]] = ()) -> Path:
     """Collect every table, figure and manifest under ``folder`` into one HTML page.
 
     Args:
         folder: run folder to scan recursively.
         out: page to write (default ``folder/report.html``); written atomically.
         title: page title (default ``headprint report: <folder name>``).
+        links: (label, href) pairs listed first, e.g. other pages of the same run.
 
     Returns:
         The path of the written page.
@@ -212,7 +222,7 @@ def build_report(folder: str | Path, out: str | Path | None = None,
     folder = Path(folder)
     out = Path(out) if out else folder / REPORT_FILE
     found = collect(folder, exclude={out})
-    page = render_html(found, title or f"headprint report: {folder.resolve().name}")
+    page = render_html(found, title or f"headprint report: {folder.resolve().name}", links)
 
     def write(tmp: str) -> None:
         Path(tmp).write_text(page, encoding="utf-8")
