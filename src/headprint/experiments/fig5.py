@@ -83,7 +83,8 @@ def run(ctx: Context) -> dict[str, Any]:
             "in the first steps, most for OPT-6.7B and for MATH. Per-step values and the "
             "curves are in `track/`.\n\n"
             + markdown_table(["task", "last step", "1 − r at last step", "rel. MSE at last "
-                              "step", "steps for half of 1 − r", "steps for half of MSE"],
+                              "step", "share of steps to half of 1 − r",
+                              "share of steps to half of MSE"],
                              rows))
     payload = {"series": result["series"], "half_change": halves,
                "track_at": list(ctx.scale.track_at)}

@@ -173,18 +173,28 @@ def plot_dynamics(series: Mapping[str, Any], path: str | Path,
     """Correlation and MSE against step 0 versus training step, one line per task.
 
     ``series``: task -> object or dict with ``steps``, ``corr`` and ``mse`` sequences
-    (e.g. :class:`headprint.analysis.TrackingSeries`).
+    (e.g. :class:`headprint.analysis.TrackingSeries`). When every task also has
+    ``rel_mse`` (MSE / mean of the step-0 pattern squared) and there are several tasks,
+    that is plotted instead: raw MSE scales with each task's score magnitude, so one task
+    with large scores would flatten every other line.
     """
     from matplotlib.figure import Figure
 
+    def getter(s):
+        return (lambda k: s.get(k)) if isinstance(s, Mapping) else (lambda k: getattr(s, k, None))
+
+    relative = len(series) > 1 and all(getter(s)("rel_mse") is not None
+                                       for s in series.values())
     fig = Figure(figsize=(11.0, 4.2))
     ax_corr, ax_mse = fig.subplots(1, 2)
     for task, s in series.items():
-        get = (lambda k: s[k]) if isinstance(s, Mapping) else (lambda k: getattr(s, k))
+        get = getter(s)
         ax_corr.plot(get("steps"), get("corr"), marker="o", ms=3, label=str(task))
-        ax_mse.plot(get("steps"), get("mse"), marker="o", ms=3, label=str(task))
+        ax_mse.plot(get("steps"), get("rel_mse" if relative else "mse"), marker="o", ms=3,
+                    label=str(task))
     ax_corr.set_ylabel("Pearson r with step 0")
-    ax_mse.set_ylabel("MSE to step 0")
+    ax_mse.set_ylabel("MSE to step 0 / mean(step-0 pattern²)" if relative
+                      else "MSE to step 0")
     for ax in (ax_corr, ax_mse):
         ax.set_xlabel("training step")
         ax.grid(alpha=0.3)
