@@ -205,10 +205,11 @@ def main(argv: list[str] | None = None) -> int:
         args.name = args.name if args.name != "latest" else "quick"
     path = RESULTS / f"{args.name}.json"
     results = json.loads(path.read_text()) if path.exists() else {}
-    results.setdefault("meta", {}).update({"updated": dt.datetime.now().isoformat(timespec="seconds"),
-                       "python": platform.python_version(), "machine": platform.machine(),
-                       "cpus": __import__("os").cpu_count(), "threads": args.threads,
-                       "limit_gb": args.limit_gb, "argv": sys.argv[1:]})
+    results.setdefault("meta", {}).update(
+        {"updated": dt.datetime.now().isoformat(timespec="seconds"),
+         "python": platform.python_version(), "machine": platform.machine(),
+         "cpus": __import__("os").cpu_count(), "threads": args.threads,
+         "limit_gb": args.limit_gb, "argv": sys.argv[1:]})
     try:
         import torch
         import transformers

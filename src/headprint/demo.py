@@ -56,11 +56,11 @@ def run_demo(out: str | Path = "runs/demo", model: str = DEFAULT_MODEL, limit: i
         from headprint.training.config import SFTConfig
 
         run_dir = out / "sft-gsm8k"
-        if not (run_dir / "final").exists():
-            run_sft(SFTConfig(model=model, data="gsm8k", limit=32, max_steps=8, batch_size=4,
-                              save_at=[0, 2, 4, 8], track=["gsm8k"], track_limit=8,
-                              max_length=max_length), run_dir,
-                    resume=(run_dir / "run.json").exists())
+        # resume=True: a finished run is reused, an interrupted one continued, a new one
+        # started (training.runs.check_run_dir decides).
+        run_sft(SFTConfig(model=model, data="gsm8k", limit=32, max_steps=8, batch_size=4,
+                          save_at=[0, 2, 4, 8], track=["gsm8k"], track_limit=8,
+                          max_length=max_length), run_dir, resume=True)
         run_track(run_dir, out / "analysis" / "track")
     links: list[tuple[str, str]] = []
     if experiments and importlib.util.find_spec("headprint.experiments.api"):

@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterator
 
 from headprint.io import atomic_write_json
 
-__all__ = ["Steps", "StepBusyError", "STEP_FILE", "settings_key", "release_memory"]
+__all__ = ["Steps", "StepBusyError", "STEP_FILE", "settings_key"]
 
 STEP_FILE = "step.json"
 LOCK_FILE = ".lock"
