@@ -31,3 +31,16 @@ def test_evaluate_restores_train_mode(eval_model_dir):
     loaded.model.train()
     accuracy = evaluate(loaded, "winogrande", limit=2)
     assert set(accuracy) == {"winogrande"} and loaded.model.training
+
+
+def test_default_out_sits_beside_a_local_model(tmp_path, monkeypatch):
+    from headprint.evaluation.commands import default_out
+
+    final = tmp_path / "R" / "final"
+    final.mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    assert default_out(str(final)) == str(tmp_path / "R" / "eval-final")
+    assert default_out("R/final") == str(tmp_path / "R" / "eval-final")
+    # a name that is not a folder here (built-in or hub id) stays in the current folder
+    assert default_out("smollm2-135m") == "eval-smollm2-135m"
+    assert default_out("HuggingFaceTB/SmolLM2-135M") == "eval-SmolLM2-135M"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["register"]
+__all__ = ["register", "default_out"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,8 +29,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--code-memory-mb", type=int, default=1024,
                         help="address-space limit per program (default: %(default)s)")
     parser.add_argument("--out", default=None,
-                        help="output folder (default: eval-<model name>)")
+                        help="output folder (default: eval-<folder> beside a local model "
+                             "folder, so runs/R/final gives runs/R/eval-final; "
+                             "eval-<name> in the current folder for a built-in or hub model)")
     parser.set_defaults(func=_run)
+
+
+def default_out(model: str) -> str:
+    """Where ``headprint eval`` writes without ``--out``: beside a local model folder (a
+    fine-tuned checkpoint's results stay with its run), else in the current folder."""
+    from pathlib import Path
+
+    path = Path(model)
+    if path.is_dir():
+        resolved = path.resolve()
+        return str(resolved.parent / f"eval-{resolved.name}")
+    return f"eval-{path.name or 'model'}"
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -44,7 +58,7 @@ def _run(args: argparse.Namespace) -> int:
                         batch_size=args.batch_size, max_gen_toks=args.max_gen_toks,
                         dtype=args.dtype, device=args.device, code_timeout=args.code_timeout,
                         code_memory_mb=args.code_memory_mb)
-    out = args.out or f"eval-{Path(args.model).name or 'model'}"
+    out = args.out or default_out(args.model)
     results = run_eval(config, out)
     print(results_table(results), end="")
     print(f"wrote {out}/results.json, results.md and samples/ ({results['seconds']} s)")
