@@ -77,3 +77,16 @@ def test_a_step_held_by_a_live_process_is_refused_and_a_stale_lock_taken_over(tm
     (folder / LOCK_FILE).write_text(str(dead.pid))  # left behind by a killed run
     steps.run("sft", "task", {"n": 1}, lambda f: None)
     assert steps.is_done(folder) and not (folder / LOCK_FILE).exists()
+
+
+def test_cost_sums_each_step_once_from_its_record(tmp_path):
+    steps = Steps(tmp_path)
+    a = steps.rel(steps.run("sft", "a", {"n": 1}, lambda folder: None))
+    b = steps.rel(steps.run("sft", "b", {"n": 2}, lambda folder: None))
+    for rel, wall, cpu in ((a, 90.0, 60.0), (b, 30.0, 45.5)):  # as if recorded by earlier runs
+        record_file = steps.path(rel) / STEP_FILE
+        record = json.loads(record_file.read_text())
+        record.update(seconds=wall, cpu_seconds=cpu)
+        record_file.write_text(json.dumps(record))
+    assert steps.cost([a, b, a]) == {"seconds": 120.0, "cpu_seconds": 105.5}
+    assert steps.cost([]) == {"seconds": 0.0, "cpu_seconds": 0.0}

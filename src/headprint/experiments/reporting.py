@@ -51,12 +51,15 @@ def write_experiment(ctx: Context, name: str, title: str, body_md: str,
     folder = ctx.exp_dir(name)
     steps = {"ran": list(ctx.steps.ran), "reused": list(ctx.steps.reused)}
     timing = f"{seconds / 60:.1f} min" if seconds is not None else "n/a"
+    cost = ctx.steps.cost(steps["ran"] + steps["reused"])
     header = (f"# {title}\n\n"
               f"Model `{ctx.model}` ({ctx.fingerprint[:23]}), scale **{ctx.scale.name}**, "
               f"headprint {__version__}. Paper: {CITATION}\n\n"
               f"Command: `{command_line(name, ctx)}` — this call took {timing} "
               f"({len(steps['ran'])} steps ran, {len(steps['reused'])} reused from "
-              f"`{ctx.steps.root}`).\n\n")
+              f"`{ctx.steps.root}`). From scratch its steps take "
+              f"{cost['seconds'] / 60:.1f} min ({cost['cpu_seconds'] / 60:.1f} CPU-min), "
+              f"summed over the runs that made them.\n\n")
     notes = "".join(f"- scale note: {n}\n" for n in ctx.scale.notes)
     md = header + findings_markdown(findings, ctx.model) + body_md + ("\n" + notes if notes
                                                                      else "")
@@ -68,6 +71,7 @@ def write_experiment(ctx: Context, name: str, title: str, body_md: str,
                           timespec="seconds")},
         "experiment": name, "model": ctx.model, "model_fingerprint": ctx.fingerprint,
         "scale": ctx.scale.as_dict(), "seconds": seconds, "steps": steps,
+        "steps_cost": cost,
         "findings": [f.as_dict() for f in findings], "inputs": pattern_inputs(inputs),
         **jsonable(payload)}
     atomic_write_json(folder / "results.json", results)

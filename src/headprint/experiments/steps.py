@@ -27,7 +27,7 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from headprint.io import atomic_write_json
 
@@ -183,3 +183,14 @@ class Steps:
 
     def seconds(self, folder: Path) -> float:
         return float(json.loads((folder / STEP_FILE).read_text(encoding="utf-8"))["seconds"])
+
+    def cost(self, rels: Iterable[str]) -> dict[str, float]:
+        """Summed ``{"seconds", "cpu_seconds"}`` the finished steps ``rels`` took when they
+        ran (each counted once): what the experiment costs from scratch, however many
+        restarts or other experiments' runs it was spread over."""
+        total = {"seconds": 0.0, "cpu_seconds": 0.0}
+        for rel in dict.fromkeys(rels):
+            record = json.loads((self.path(rel) / STEP_FILE).read_text(encoding="utf-8"))
+            for key in total:
+                total[key] += float(record.get(key) or 0.0)
+        return total
