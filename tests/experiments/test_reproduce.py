@@ -53,6 +53,11 @@ def test_all_five_at_tiny_scale(tiny_model_dir, tmp_path):
     # away at max_length 128, so the pattern stage had nothing to score)
     assert summary["n_candidates"] == len(candidates)
     assert len(candidates) + len(summary["not_scored"]) == SCALES["tiny"].t3_pool
+    # Table 3 reports the gold choice's probability of every arm, a probability each
+    saved3 = json.loads((out / "table3" / "results.json").read_text())
+    assert set(saved3["mean_gold_prob"]) == {*saved3["arms"], "Pseudo"}
+    assert all(0.0 < p < 1.0 for p in saved3["mean_gold_prob"].values())
+    assert "Probability of the gold choice" in (out / "table3" / "report.md").read_text()
     # the fine-tuned weights of leaf arms are deleted once evaluated
     assert not list((out / "steps").rglob("final/*.safetensors"))
     # a second call reuses every step

@@ -7,6 +7,8 @@ Each is one call into a headprint stage: ``run_sft``, ``run_patterns``, ``evalua
 """
 from __future__ import annotations
 
+import json
+import math
 import shutil
 from pathlib import Path
 from typing import Any, Sequence
@@ -14,7 +16,8 @@ from typing import Any, Sequence
 from headprint.experiments.context import Context
 from headprint.io import atomic_write_json
 
-__all__ = ["sft", "patterns", "evaluation", "data_source", "tracked", "TRACK_DIR"]
+__all__ = ["sft", "patterns", "evaluation", "gold_choice_probability", "data_source",
+           "tracked", "TRACK_DIR"]
 
 TRACK_DIR = "tracking"
 
@@ -134,4 +137,20 @@ def evaluation(ctx: Context, label: str, task: str, *, model: str | None = None,
         atomic_write_json(folder / "samples.json", detailed["samples"])
         return result
 
-    return ctx.steps.result(ctx.steps.run("eval", label, settings, make))
+    folder = ctx.steps.run("eval", label, settings, make)
+    result = ctx.steps.result(folder)
+    if (folder / "samples.json").exists():  # computed on read, so older steps have it too
+        rows = json.loads((folder / "samples.json").read_text(encoding="utf-8")).get(task, [])
+        if rows and all("loglikelihoods" in r and "gold" in r for r in rows):
+            result["gold_prob"] = {r["id"]: gold_choice_probability(r["loglikelihoods"],
+                                                                    r["gold"]) for r in rows}
+    return result
+
+
+def gold_choice_probability(loglikelihoods: Sequence[float], gold: int) -> float:
+    """Probability of choice ``gold`` when the choices' log-likelihoods are normalised over
+    the choices (a softmax): a continuous score of a multiple-choice answer, informative
+    where accuracy sits at chance."""
+    top = max(loglikelihoods)
+    weights = [math.exp(x - top) for x in loglikelihoods]  # shifted: no underflow
+    return weights[gold] / sum(weights)

@@ -97,6 +97,22 @@ def _domain(ctx: Context, domain: str) -> dict[str, Any]:
             "inputs": [ctx.steps.path(target), ctx.steps.path(pool)]}
 
 
+def _gold_prob_section(gold_prob: dict[str, dict[str, float]], arms: list[str],
+                       sizes: tuple[int, ...]) -> str:
+    """Markdown: mean probability of the gold choice per arm, and T vs R paired on it."""
+    if not all(gold_prob[a] for a in arms):
+        return ""
+    means = [[f"{100 * float(np.mean(list(gold_prob[a].values()))):.2f}" for a in arms]]
+    pairs = "".join(f"- T{n} vs R{n}: "
+                    f"{compare_paired(gold_prob[f'T{n}'], gold_prob[f'R{n}']).text('%', 100, '.2f')}\n"
+                    for n in sizes)
+    return ("\n## Probability of the gold choice (%, all domains' test rows)\n\n"
+            "The choices' log-likelihoods normalised over the choices (chance: 100 / number "
+            "of choices). Continuous, so it can separate arms whose accuracy sits at chance; "
+            "reported beside the findings, which stay on accuracy.\n\n"
+            + markdown_table(arms, means) + "\n" + pairs)
+
+
 def run(ctx: Context) -> dict[str, Any]:
     """Run (or resume) the experiment; return its results."""
     started = time.perf_counter()
@@ -107,6 +123,9 @@ def run(ctx: Context) -> dict[str, Any]:
                   for i, c in d["arms"][a]["correct"].items()} for a in [*arms, "Pseudo"]}
     mean = {a: float(np.mean([d["arms"][a]["accuracy"] for d in domains.values()]))
             for a in [*arms, "Pseudo"]}
+    gold_prob = {a: {i: p for d in domains.values()
+                     for i, p in d["arms"][a].get("gold_prob", {}).items()}
+                 for a in [*arms, "Pseudo"]}
     vs_random = {n: compare_paired(pooled[f"T{n}"], pooled[f"R{n}"]) for n in s.t3_sizes}
     vs_base = {n: compare_paired(pooled[f"T{n}"], pooled["Base"]) for n in s.t3_sizes}
     findings = [
@@ -136,10 +155,14 @@ def run(ctx: Context) -> dict[str, Any]:
             + ", ".join(f"{d} {n}" for d, n in n_test.items())
             + "; *P*: the model fine-tuned on the pseudo-private rows, which picks the rows):"
             "\n\n" + markdown_table(["model / domain", *arms, "P"], ours)
+            + _gold_prob_section(gold_prob, arms, s.t3_sizes)
             + "\n## Pattern similarity of the chosen rows (mean Pearson r with the target)"
             "\n\n" + markdown_table(["domain", "n", "top-n", "random-n"], sim_rows))
     payload = {"mean": mean, "arms": arms,
-               "domains": {d: {"arms": {a: {k: v for k, v in r.items() if k != "correct"}
+               "mean_gold_prob": {a: float(np.mean(list(p.values()))) if p else None
+                                  for a, p in gold_prob.items()},
+               "domains": {d: {"arms": {a: {k: v for k, v in r.items()
+                                        if k not in ("correct", "gold_prob")}
                                         for a, r in x["arms"].items()},
                                "selection": x["selection"]} for d, x in domains.items()},
                "paper": TABLE3}
