@@ -181,9 +181,6 @@ class Steps:
         record = json.loads((folder / STEP_FILE).read_text(encoding="utf-8"))
         return record.get("result") or {}
 
-    def seconds(self, folder: Path) -> float:
-        return float(json.loads((folder / STEP_FILE).read_text(encoding="utf-8"))["seconds"])
-
     def cost(self, rels: Iterable[str]) -> dict[str, float]:
         """Summed ``{"seconds", "cpu_seconds"}`` the finished steps ``rels`` took when they
         ran (each counted once): what the experiment costs from scratch, however many

@@ -103,9 +103,10 @@ def _gold_prob_section(gold_prob: dict[str, dict[str, float]], arms: list[str],
     if not all(gold_prob[a] for a in arms):
         return ""
     means = [[f"{100 * float(np.mean(list(gold_prob[a].values()))):.2f}" for a in arms]]
-    pairs = "".join(f"- T{n} vs R{n}: "
-                    f"{compare_paired(gold_prob[f'T{n}'], gold_prob[f'R{n}']).text('%', 100, '.2f')}\n"
-                    for n in sizes)
+    pairs = "".join(
+        f"- T{n} vs R{n}: "
+        f"{compare_paired(gold_prob[f'T{n}'], gold_prob[f'R{n}']).text('%', 100, '.2f')}\n"
+        for n in sizes)
     return ("\n## Probability of the gold choice (%, all domains' test rows)\n\n"
             "The choices' log-likelihoods normalised over the choices (chance: 100 / number "
             "of choices). Continuous, so it can separate arms whose accuracy sits at chance; "
