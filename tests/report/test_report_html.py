@@ -80,3 +80,11 @@ def test_other_stages_files_are_shown(tmp_path):
     page = build_report(tmp_path).read_text(encoding="utf-8")
     assert "<h3>scores.csv</h3>" in page and "<td>&lt;0.5&gt;</td>" in page
     assert "metrics.json" in page and "hidden_size" not in page
+
+
+def test_italic_only_between_word_boundaries_and_never_across_tags():
+    html = markdown_to_html("- **partly** — *headprint:* T25 vs *P*, 2*3*4 and a lone * star")
+    assert "<em>headprint:</em>" in html and "<em>P</em>" in html
+    assert "2*3*4" in html and "a lone * star" in html
+    globbed = markdown_to_html("read `runs/t2-*/samples.json` and `final/*.safetensors`")
+    assert "<em>" not in globbed and "t2-*/samples.json" in globbed

@@ -1,8 +1,8 @@
 """A small Markdown-to-HTML converter for the tables headprint writes.
 
 Covers what result files use: ATX headings, pipe tables, bullet lists, fenced code,
-paragraphs, and inline ``code``, ``**bold**`` and ``[links](href)``. Everything is HTML-escaped first, so a
-label containing ``<script>`` shows as text. A dependency-free subset rather than a
+paragraphs, and inline ``code``, ``**bold**``, ``*italic*`` and ``[links](href)``.
+Everything is HTML-escaped first, so a label containing ``<script>`` shows as text. A dependency-free subset rather than a
 Markdown package, because the report must build in the bare runtime environment.
 """
 from __future__ import annotations
@@ -16,6 +16,9 @@ __all__ = ["markdown_to_html", "csv_to_html", "split_row"]
 
 _INLINE_CODE = re.compile(r"`([^`]+)`")
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
+# single stars that open and close at word boundaries, so 2*3*4 or a lone * stay as text;
+# never across a tag, so globs in two code spans (`a-*/x`, `*.json`) are left alone
+_ITALIC = re.compile(r"(?<![*\w])\*([^*\s<>](?:[^*<>]*[^*\s<>])?)\*(?![*\w])")
 _BULLET = re.compile(r"^[-*]\s+")
 _LINK = re.compile(r"(?<!!)\[([^\]]+)\]\(([^)\s]+)\)")
 
@@ -24,7 +27,8 @@ def _inline(text: str) -> str:
     out = html.escape(text, quote=False)
     out = _INLINE_CODE.sub(r"<code>\1</code>", out)
     out = _LINK.sub(_link, out)
-    return _BOLD.sub(r"<strong>\1</strong>", out)
+    out = _BOLD.sub(r"<strong>\1</strong>", out)
+    return _ITALIC.sub(r"<em>\1</em>", out)
 
 
 def _link(match: re.Match) -> str:
