@@ -48,8 +48,6 @@ def default_out(model: str) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from headprint.evaluation.api import EvalConfig, results_table, run_eval
 
     if args.device_map:

@@ -8,7 +8,6 @@ Each is one call into a headprint stage: ``run_sft``, ``run_patterns``, ``evalua
 from __future__ import annotations
 
 import json
-import math
 import shutil
 from pathlib import Path
 from typing import Any, Sequence
@@ -106,10 +105,12 @@ def patterns(ctx: Context, label: str, data: str, *, model: str | None = None,
 
 def evaluation(ctx: Context, label: str, task: str, *, model: str | None = None,
                limit: int | None = None, max_gen_toks: int | None = None,
-               loss: bool = False) -> dict[str, Any]:
+               loss: bool = False, gold_prob: bool = False) -> dict[str, Any]:
     """Accuracy (and, with ``loss``, held-out response loss) of a model on a task's test rows.
 
-    Returns the step's result: ``{"accuracy", "n", "correct": {id: bool}, "loss"?}``.
+    Returns the step's result: ``{"accuracy", "n", "correct": {id: bool}, "loss"?}``; with
+    ``gold_prob`` (multiple-choice tasks) also ``"gold_prob": {id: probability}``, read from
+    the step's samples, so steps made before it existed have it too.
     """
     from headprint.evaluation.api import evaluate_detailed
     from headprint.models import load_model
@@ -139,7 +140,7 @@ def evaluation(ctx: Context, label: str, task: str, *, model: str | None = None,
 
     folder = ctx.steps.run("eval", label, settings, make)
     result = ctx.steps.result(folder)
-    if (folder / "samples.json").exists():  # computed on read, so older steps have it too
+    if gold_prob:
         rows = json.loads((folder / "samples.json").read_text(encoding="utf-8")).get(task, [])
         if rows and all("loglikelihoods" in r and "gold" in r for r in rows):
             result["gold_prob"] = {r["id"]: gold_choice_probability(r["loglikelihoods"],
@@ -151,6 +152,6 @@ def gold_choice_probability(loglikelihoods: Sequence[float], gold: int) -> float
     """Probability of choice ``gold`` when the choices' log-likelihoods are normalised over
     the choices (a softmax): a continuous score of a multiple-choice answer, informative
     where accuracy sits at chance."""
-    top = max(loglikelihoods)
-    weights = [math.exp(x - top) for x in loglikelihoods]  # shifted: no underflow
-    return weights[gold] / sum(weights)
+    from scipy.special import softmax
+
+    return float(softmax(loglikelihoods)[gold])

@@ -82,27 +82,36 @@ def _domain(ctx: Context, domain: str) -> dict[str, Any]:
                              limit=s.t3_pseudo)
     pool = blocks.patterns(ctx, f"t3-{domain}-pool", pool_file, model=pseudo, per_sample=True)
     selection = _selection(ctx, domain, target, pool, pool_file)
-    results = {"Base": blocks.evaluation(ctx, f"t3-{domain}-base", task, limit=s.t3_test),
-               "Pseudo": blocks.evaluation(ctx, f"t3-{domain}-pseudo", task, model=pseudo,
-                                           limit=s.t3_test)}
+
+    def evaluate(label: str, model: str | None = None) -> dict[str, Any]:
+        return blocks.evaluation(ctx, f"t3-{domain}-{label}", task, model=model,
+                                 limit=s.t3_test, gold_prob=True)
+
+    results = {"Base": evaluate("base"), "Pseudo": evaluate("pseudo", pseudo)}
     ctx.prune_weights(pseudo)
     for n in s.t3_sizes:
         for arm, file in ((f"T{n}", f"top-{n}.jsonl"), (f"R{n}", f"random-{n}.jsonl")):
             ref = blocks.sft(ctx, f"t3-{domain}-{arm}", f"{selection}/{file}", None,
                              epochs=s.t3_epochs)
-            results[arm] = blocks.evaluation(ctx, f"t3-{domain}-{arm}", task, model=ref,
-                                             limit=s.t3_test)
+            results[arm] = evaluate(arm, ref)
             ctx.prune_weights(ref)
     return {"arms": results, "selection": ctx.steps.result(ctx.steps.path(selection)),
             "inputs": [ctx.steps.path(target), ctx.steps.path(pool)]}
 
 
-def _gold_prob_section(gold_prob: dict[str, dict[str, float]], arms: list[str],
+def _per_row(domains: dict[str, Any], arms: list[str], key: str) -> dict[str, dict[str, float]]:
+    """``{arm: {row id: value}}`` of the evaluations' per-row ``key`` over every domain."""
+    return {a: {i: float(v) for d in domains.values()
+                for i, v in d["arms"][a].get(key, {}).items()} for a in arms}
+
+
+def _gold_prob_section(gold_prob: dict[str, dict[str, float]],
+                       mean_gold_prob: dict[str, float | None], arms: list[str],
                        sizes: tuple[int, ...]) -> str:
     """Markdown: mean probability of the gold choice per arm, and T vs R paired on it."""
     if not all(gold_prob[a] for a in arms):
         return ""
-    means = [[f"{100 * float(np.mean(list(gold_prob[a].values()))):.2f}" for a in arms]]
+    means = [[f"{100 * mean_gold_prob[a]:.2f}" for a in arms]]
     pairs = "".join(
         f"- T{n} vs R{n}: "
         f"{compare_paired(gold_prob[f'T{n}'], gold_prob[f'R{n}']).text('%', 100, '.2f')}\n"
@@ -120,13 +129,12 @@ def run(ctx: Context) -> dict[str, Any]:
     s = ctx.scale
     domains = {d: _domain(ctx, d) for d in s.t3_domains}
     arms = ["Base", *(f"{p}{n}" for n in s.t3_sizes for p in "TR")]
-    pooled = {a: {i: float(c) for d in domains.values()
-                  for i, c in d["arms"][a]["correct"].items()} for a in [*arms, "Pseudo"]}
+    pooled = _per_row(domains, [*arms, "Pseudo"], "correct")
     mean = {a: float(np.mean([d["arms"][a]["accuracy"] for d in domains.values()]))
             for a in [*arms, "Pseudo"]}
-    gold_prob = {a: {i: p for d in domains.values()
-                     for i, p in d["arms"][a].get("gold_prob", {}).items()}
-                 for a in [*arms, "Pseudo"]}
+    gold_prob = _per_row(domains, [*arms, "Pseudo"], "gold_prob")
+    mean_gold_prob = {a: float(np.mean(list(p.values()))) if p else None
+                      for a, p in gold_prob.items()}
     vs_random = {n: compare_paired(pooled[f"T{n}"], pooled[f"R{n}"]) for n in s.t3_sizes}
     vs_base = {n: compare_paired(pooled[f"T{n}"], pooled["Base"]) for n in s.t3_sizes}
     findings = [
@@ -156,12 +164,11 @@ def run(ctx: Context) -> dict[str, Any]:
             + ", ".join(f"{d} {n}" for d, n in n_test.items())
             + "; *P*: the model fine-tuned on the pseudo-private rows, which picks the rows):"
             "\n\n" + markdown_table(["model / domain", *arms, "P"], ours)
-            + _gold_prob_section(gold_prob, arms, s.t3_sizes)
+            + _gold_prob_section(gold_prob, mean_gold_prob, arms, s.t3_sizes)
             + "\n## Pattern similarity of the chosen rows (mean Pearson r with the target)"
             "\n\n" + markdown_table(["domain", "n", "top-n", "random-n"], sim_rows))
     payload = {"mean": mean, "arms": arms,
-               "mean_gold_prob": {a: float(np.mean(list(p.values()))) if p else None
-                                  for a, p in gold_prob.items()},
+               "mean_gold_prob": mean_gold_prob,
                "domains": {d: {"arms": {a: {k: v for k, v in r.items()
                                         if k not in ("correct", "gold_prob")}
                                         for a, r in x["arms"].items()},

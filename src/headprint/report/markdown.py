@@ -2,8 +2,9 @@
 
 Covers what result files use: ATX headings, pipe tables, bullet lists, fenced code,
 paragraphs, and inline ``code``, ``**bold**``, ``*italic*`` and ``[links](href)``.
-Everything is HTML-escaped first, so a label containing ``<script>`` shows as text. A dependency-free subset rather than a
-Markdown package, because the report must build in the bare runtime environment.
+Everything is HTML-escaped first, so a label containing ``<script>`` shows as text. A
+dependency-free subset rather than a Markdown package, because the report must build in
+the bare runtime environment.
 """
 from __future__ import annotations
 
