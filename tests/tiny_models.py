@@ -4,7 +4,9 @@ from __future__ import annotations
 import torch
 from transformers import AutoConfig, AutoModelForCausalLM
 
-__all__ = ["FAMILY_CONFIGS", "tiny_model", "random_samples"]
+from headprint.models.architecture import attention_implementation
+
+__all__ = ["FAMILY_CONFIGS", "tiny_config", "tiny_model", "random_samples"]
 
 VOCAB = 97
 FAMILY_CONFIGS: dict[str, dict] = {
@@ -24,18 +26,81 @@ FAMILY_CONFIGS: dict[str, dict] = {
     "gpt2": dict(model_type="gpt2", n_embd=32, n_layer=2, n_head=4, n_positions=64),
     "opt": dict(model_type="opt", hidden_size=32, ffn_dim=64, num_hidden_layers=2,
                 num_attention_heads=4, word_embed_proj_dim=32, max_position_embeddings=64),
+    "qwen3": dict(model_type="qwen3", hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                  num_attention_heads=4, num_key_value_heads=2, head_dim=8),
+    "gemma": dict(model_type="gemma", hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                  num_attention_heads=4, num_key_value_heads=1, head_dim=8),
+    # Logit soft-capping on, window shorter than the sequences: transformers refuses SDPA.
+    "gemma2": dict(model_type="gemma2", hidden_size=32, intermediate_size=64,
+                   num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                   head_dim=8, sliding_window=4, attn_logit_softcapping=5.0),
+    "phi3": dict(model_type="phi3", hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                 num_attention_heads=4, num_key_value_heads=2, pad_token_id=0),
+    "gpt_neox": dict(model_type="gpt_neox", hidden_size=32, intermediate_size=64,
+                     num_hidden_layers=2, num_attention_heads=4, rotary_pct=0.5),
+    "olmo": dict(model_type="olmo", hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                 num_attention_heads=4, num_key_value_heads=2, clip_qkv=2.0),
+    "olmo2": dict(model_type="olmo2", hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                  num_attention_heads=4, num_key_value_heads=2),
+    "phi": dict(model_type="phi", hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                num_attention_heads=4, partial_rotary_factor=0.5, qk_layernorm=True),
+    "granite": dict(model_type="granite", hidden_size=32, intermediate_size=64,
+                    num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                    attention_multiplier=0.2, residual_multiplier=0.5, embedding_multiplier=2.0,
+                    logits_scaling=2.0),
+    "stablelm": dict(model_type="stablelm", hidden_size=32, intermediate_size=64,
+                     num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                     partial_rotary_factor=0.5, qk_layernorm=True),
+    "starcoder2": dict(model_type="starcoder2", hidden_size=32, intermediate_size=64,
+                       num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                       sliding_window=4),
+    "cohere": dict(model_type="cohere", hidden_size=32, intermediate_size=64,
+                   num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                   use_qk_norm=True),
+    "gptj": dict(model_type="gptj", n_embd=32, n_layer=2, n_head=4, n_positions=64,
+                 rotary_dim=4),
+    "mixtral": dict(model_type="mixtral", hidden_size=32, intermediate_size=64,
+                    num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                    num_local_experts=4, num_experts_per_tok=2),
+    "qwen2_moe": dict(model_type="qwen2_moe", hidden_size=32, intermediate_size=64,
+                      moe_intermediate_size=16, shared_expert_intermediate_size=32,
+                      num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                      num_experts=4, num_experts_per_tok=2),
+    # Chunked attention shorter than the sequences; every other layer without RoPE.
+    "llama4_text": dict(model_type="llama4_text", hidden_size=32, intermediate_size=64,
+                        intermediate_size_mlp=64, num_hidden_layers=2, num_attention_heads=4,
+                        num_key_value_heads=2, head_dim=8, num_local_experts=2,
+                        num_experts_per_tok=1, interleave_moe_layer_step=2,
+                        attention_chunk_size=4, no_rope_layers=[1, 0]),
+    # ALiBi: transformers' SDPA path is not exact here, so headprint loads it eager.
+    "falcon": dict(model_type="falcon", hidden_size=32, num_hidden_layers=2,
+                   num_attention_heads=4, alibi=True, new_decoder_architecture=False,
+                   multi_query=False, bias=True),
+    "bloom": dict(model_type="bloom", hidden_size=32, n_layer=2, n_head=4),
 }
 
 
-def tiny_model(family: str, seed: int = 0, attn: str = "sdpa") -> torch.nn.Module:
-    """A frozen, eval-mode random model of ``family`` with vocabulary ``VOCAB``."""
-    spec = dict(FAMILY_CONFIGS[family])
+def tiny_config(family: str, **overrides):
+    """The tiny config of ``family`` (vocabulary ``VOCAB``, pad id 0)."""
+    spec = dict(FAMILY_CONFIGS[family], **overrides)
     model_type = spec.pop("model_type")
     config = AutoConfig.for_model(model_type, vocab_size=VOCAB, **spec)
     if hasattr(config, "pad_token_id"):
         config.pad_token_id = 0
+    return config
+
+
+def tiny_model(family: str, seed: int = 0, attn: str | None = None,
+               **overrides) -> torch.nn.Module:
+    """A frozen, eval-mode random model of ``family`` with vocabulary ``VOCAB``.
+
+    ``attn=None`` picks the attention implementation as ``load_model`` does (SDPA where
+    transformers supports it and it is exact, else eager).
+    """
+    config = tiny_config(family, **overrides)
     torch.manual_seed(seed)
-    model = AutoModelForCausalLM.from_config(config, attn_implementation=attn)
+    model = AutoModelForCausalLM.from_config(
+        config, attn_implementation=attention_implementation(config, attn))
     # Random init is near-uniform; larger weights make attention patterns non-trivial.
     with torch.no_grad():
         for parameter in model.parameters():

@@ -15,6 +15,9 @@ from typing import Any
 import torch
 
 from headprint.io import atomic_replace_dir, atomic_write_json
+from headprint.models.architecture import attention_implementation
+from headprint.models.preflight import (HubUnreachableError, check_causal_lm, check_device,
+                                        hub_offline, hub_reachable)
 from headprint.models.registry import (BUILTIN_MODELS, UnknownModelError, builtin_gguf_path,
                                        cache_root, file_sha256)
 
@@ -34,6 +37,7 @@ class LoadedModel:
     fingerprint: str   # "sha256:<hex>" of the weights, or "hub:<commit>"
     source: str        # "builtin" | "local" | "hub"
     path: str          # folder the weights were read from
+    attn_implementation: str = "sdpa"  # the kernel the model runs ("sdpa", "eager"); manifest
 
 
 def resolve_dtype(dtype: str | torch.dtype | None) -> torch.dtype:
@@ -98,15 +102,24 @@ def _convert_builtin(name: str) -> Path:
 
 def load_model(name: str, dtype: str | torch.dtype | None = None,
                device: str | torch.device | None = None,
-               attn_implementation: str = "sdpa", device_map: str | None = None,
+               attn_implementation: str | None = None, device_map: str | None = None,
                freeze: bool = True) -> LoadedModel:
     """Load ``name``: a built-in name, a local folder (checkpoints included) or a hub id.
 
+    ``attn_implementation=None`` (default) runs SDPA where transformers supports it for the
+    family and eager where it does not (Gemma-2, BLOOM) or where SDPA is not exact (Falcon
+    with ALiBi); the choice is returned in ``LoadedModel.attn_implementation``.
+
     Raises:
         UnknownModelError: with the list of built-in names, when nothing matches.
+        DeviceError: ``device`` does not exist here (checked before anything is loaded).
+        HubUnreachableError: a hub id, the hub does not answer within seconds, and the
+            model is not in the local Hugging Face cache.
+        NotCausalLMError: an encoder-decoder model, or one without a causal-LM class.
     """
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
+    check_device(device)
     torch_dtype = resolve_dtype(dtype)
     if name in BUILTIN_MODELS:
         folder, source = _convert_builtin(name), "builtin"
@@ -123,12 +136,37 @@ def load_model(name: str, dtype: str | torch.dtype | None = None,
         folder, source = name, "hub"
     if source != "hub":
         fingerprint = weights_fingerprint(folder)  # fails early, naming the folder
-    kwargs: dict[str, Any] = {"dtype": torch_dtype, "attn_implementation": attn_implementation}
+    common: dict[str, Any] = {}
+    unreachable = ""
+    if source == "hub" and not hub_offline():
+        reachable, where = hub_reachable()
+        if not reachable:  # huggingface_hub would retry with backoff for about a minute
+            unreachable = f"the hub does not answer: {where}"
+            common["local_files_only"] = True
+    elif source == "hub":
+        unreachable = "HF_HUB_OFFLINE is set"
+    try:
+        config = AutoConfig.from_pretrained(str(folder), **common)
+    except OSError as err:
+        if source != "hub":
+            raise
+        if unreachable:
+            raise HubUnreachableError(
+                f"cannot load {name!r}: {unreachable}, and it is not in the local Hugging Face "
+                f"cache; built-in models that work offline: {', '.join(BUILTIN_MODELS)}, or "
+                f"pass a local model folder") from None
+        raise UnknownModelError(
+            f"could not load {name!r} from the hub ({err.__class__.__name__}); built-in models "
+            f"that work offline: {', '.join(BUILTIN_MODELS)}") from err
+    check_causal_lm(config, name)
+    kwargs: dict[str, Any] = dict(
+        common, config=config, dtype=torch_dtype,
+        attn_implementation=attention_implementation(config, attn_implementation))
     if device_map:
         kwargs["device_map"] = device_map
     try:
         model = AutoModelForCausalLM.from_pretrained(str(folder), **kwargs)
-        tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        tokenizer = AutoTokenizer.from_pretrained(str(folder), **common)
     except OSError as err:
         if source != "hub":
             raise
@@ -144,4 +182,5 @@ def load_model(name: str, dtype: str | torch.dtype | None = None,
         tokenizer.pad_token = tokenizer.eos_token
     if source == "hub":
         fingerprint = "hub:" + str(getattr(model.config, "_commit_hash", None) or "unknown")
-    return LoadedModel(model, tokenizer, name, fingerprint, source, str(folder))
+    return LoadedModel(model, tokenizer, name, fingerprint, source, str(folder),
+                       model.config._attn_implementation)
