@@ -4,8 +4,6 @@ from __future__ import annotations
 import torch
 from transformers import AutoConfig, AutoModelForCausalLM
 
-from headprint.models.architecture import attention_implementation
-
 __all__ = ["FAMILY_CONFIGS", "tiny_config", "tiny_model", "random_samples"]
 
 VOCAB = 97
@@ -72,10 +70,9 @@ FAMILY_CONFIGS: dict[str, dict] = {
                         num_key_value_heads=2, head_dim=8, num_local_experts=2,
                         num_experts_per_tok=1, interleave_moe_layer_step=2,
                         attention_chunk_size=4, no_rope_layers=[1, 0]),
-    # ALiBi: transformers' SDPA path is not exact here, so headprint loads it eager.
+    # Falcon-7B's layout (multi-query, parallel attention, rotary); ALiBi is refused.
     "falcon": dict(model_type="falcon", hidden_size=32, num_hidden_layers=2,
-                   num_attention_heads=4, alibi=True, new_decoder_architecture=False,
-                   multi_query=False, bias=True),
+                   num_attention_heads=4, multi_query=True, parallel_attn=True, alibi=False),
     "bloom": dict(model_type="bloom", hidden_size=32, n_layer=2, n_head=4),
 }
 
@@ -94,13 +91,12 @@ def tiny_model(family: str, seed: int = 0, attn: str | None = None,
                **overrides) -> torch.nn.Module:
     """A frozen, eval-mode random model of ``family`` with vocabulary ``VOCAB``.
 
-    ``attn=None`` picks the attention implementation as ``load_model`` does (SDPA where
-    transformers supports it and it is exact, else eager).
+    ``attn=None`` lets transformers choose as ``load_model`` does: SDPA where the model class
+    supports it, else eager (gemma2, bloom).
     """
     config = tiny_config(family, **overrides)
     torch.manual_seed(seed)
-    model = AutoModelForCausalLM.from_config(
-        config, attn_implementation=attention_implementation(config, attn))
+    model = AutoModelForCausalLM.from_config(config, attn_implementation=attn)
     # Random init is near-uniform; larger weights make attention patterns non-trivial.
     with torch.no_grad():
         for parameter in model.parameters():

@@ -14,7 +14,7 @@ from torch import nn
 from headprint.errors import HeadprintError
 
 __all__ = ["AttentionLayout", "Family", "FAMILIES", "SUPPORTED_FAMILIES", "attention_layout",
-           "family_of", "attention_implementation", "UnsupportedModelError"]
+           "family_of", "UnsupportedModelError"]
 
 
 class UnsupportedModelError(HeadprintError, ValueError):
@@ -32,18 +32,16 @@ class Family:
             the heads' outputs ``[B, T, H * head_dim]``.
         interface: the attention calls transformers' ``AttentionInterface`` (so ``abs`` can
             swap in its recording attention). Falcon and BLOOM compute attention inline.
-        eager_if: a config flag under which the family must run eager attention (``""``:
-            never; transformers' own choice, SDPA where the model class supports it and
-            eager where it does not, is exact).
-        eager_reason: why, for messages.
+        refuse_if: a config flag under which the family's scores cannot be trusted
+            (``""``: never); ``refuse_reason`` says why.
     """
 
     layers: str
     attention: str
     projection: str
     interface: bool = True
-    eager_if: str = ""
-    eager_reason: str = ""
+    refuse_if: str = ""
+    refuse_reason: str = ""
 
 
 _DECODER = Family("model.layers", "self_attn", "o_proj")
@@ -73,10 +71,15 @@ FAMILIES: dict[str, Family] = {
     "gptj": Family("transformer.h", "attn", "out_proj"),
     "gpt2": Family("transformer.h", "attn", "c_proj"),
     "opt": Family("model.decoder.layers", "self_attn", "out_proj"),
-    "falcon": Family("transformer.h", "self_attention", "dense", interface=False, eager_if="alibi",
-                     eager_reason="under ALiBi, transformers' Falcon SDPA path gives other numbers "
-                           "than its eager attention"),
-    "bloom": Family("transformer.h", "self_attention", "dense", interface=False),
+    # transformers 5.x's Falcon adds the ALiBi bias twice under eager attention (once in the
+    # mask FalconModel builds, once in FalconAttention) and once under SDPA: the two kernels
+    # give different models and no eager reference checks either (falcon-rw-* only).
+    "falcon": Family("transformer.h", "self_attention", "dense", interface=False,
+                     refuse_if="alibi",
+                     refuse_reason="transformers' Falcon ALiBi attention differs between its "
+                                   "eager path (bias added twice) and its SDPA path (once), so "
+                                   "neither can be checked against the eager reference"),
+    "bloom": Family("transformer.h", "self_attention", "dense", interface=False),  # eager only
 }
 
 #: The families headprint supports, each tested against the eager reference; the README's
@@ -140,28 +143,6 @@ def _unsupported(model_type: str) -> UnsupportedModelError:
         f"headprint.models.architecture.FAMILIES")
 
 
-def attention_implementation(config, requested: str | None = None) -> str | None:
-    """The ``attn_implementation`` to load a model of ``config`` with.
-
-    ``None`` lets transformers choose: SDPA where the model class supports it, eager where it
-    does not (Gemma-2, BLOOM). A family whose SDPA path is not exact under some setting
-    (Falcon with ALiBi) gets ``"eager"``; asking for another kernel there is refused.
-    Families outside ``FAMILIES`` keep ``requested`` (training and evaluation load them too).
-
-    Raises:
-        UnsupportedModelError: a kernel other than eager requested where eager is required.
-    """
-    family = FAMILIES.get(family_of(config))
-    text = _text_config(config)
-    if family is not None and family.eager_if and getattr(text, family.eager_if, False):
-        if requested not in (None, "eager"):
-            raise UnsupportedModelError(
-                f"{family_of(config)} with {family.eager_if}=True needs eager attention "
-                f"({family.eager_reason}); attn_implementation={requested!r} is refused")
-        return "eager"
-    return requested
-
-
 def attention_layout(model: nn.Module) -> AttentionLayout:
     """Locate every attention module and output projection of ``model``.
 
@@ -174,12 +155,10 @@ def attention_layout(model: nn.Module) -> AttentionLayout:
     if model_type not in FAMILIES:
         raise _unsupported(model_type)
     family = FAMILIES[model_type]
-    if family.eager_if and getattr(config, family.eager_if, False) and \
-            model.config._attn_implementation != "eager":
+    if family.refuse_if and getattr(config, family.refuse_if, False):
         raise UnsupportedModelError(
-            f"{model_type} with {family.eager_if}=True must run eager attention "
-            f"({family.eager_reason}), not {model.config._attn_implementation!r}: load it "
-            f"with headprint.models.load_model or attn_implementation='eager'")
+            f"{model_type} with {family.refuse_if}=True is not supported: "
+            f"{family.refuse_reason}")
     if getattr(config, "pretraining_tp", 1) > 1 and getattr(config, "slow_but_exact", False):
         raise UnsupportedModelError(
             f"{model_type} with slow_but_exact=True applies its output projection in slices "

@@ -15,7 +15,6 @@ from typing import Any
 import torch
 
 from headprint.io import atomic_replace_dir, atomic_write_json
-from headprint.models.architecture import attention_implementation
 from headprint.models.preflight import (HubUnreachableError, check_causal_lm, check_device,
                                         hub_offline, hub_reachable)
 from headprint.models.registry import (BUILTIN_MODELS, UnknownModelError, builtin_gguf_path,
@@ -106,9 +105,9 @@ def load_model(name: str, dtype: str | torch.dtype | None = None,
                freeze: bool = True) -> LoadedModel:
     """Load ``name``: a built-in name, a local folder (checkpoints included) or a hub id.
 
-    ``attn_implementation=None`` (default) runs SDPA where transformers supports it for the
-    family and eager where it does not (Gemma-2, BLOOM) or where SDPA is not exact (Falcon
-    with ALiBi); the choice is returned in ``LoadedModel.attn_implementation``.
+    ``attn_implementation=None`` (default) lets transformers choose: SDPA where the model
+    class supports it, eager where it does not (Gemma-2, BLOOM). The choice is returned in
+    ``LoadedModel.attn_implementation`` for the manifest.
 
     Raises:
         UnknownModelError: with the list of built-in names, when nothing matches.
@@ -159,9 +158,8 @@ def load_model(name: str, dtype: str | torch.dtype | None = None,
             f"could not load {name!r} from the hub ({err.__class__.__name__}); built-in models "
             f"that work offline: {', '.join(BUILTIN_MODELS)}") from err
     check_causal_lm(config, name)
-    kwargs: dict[str, Any] = dict(
-        common, config=config, dtype=torch_dtype,
-        attn_implementation=attention_implementation(config, attn_implementation))
+    kwargs: dict[str, Any] = dict(common, config=config, dtype=torch_dtype,
+                                  attn_implementation=attn_implementation)
     if device_map:
         kwargs["device_map"] = device_map
     try:

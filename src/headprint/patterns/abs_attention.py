@@ -19,17 +19,38 @@ from typing import Iterator
 
 import torch
 
+from headprint.errors import HeadprintError
+from headprint.models.architecture import AttentionLayout
 from headprint.patterns.capture import ScoreRecorder
 from headprint.patterns.tiled_attention import TiledAbsAttention, TileSpec
 
-__all__ = ["ABS_ATTENTION", "abs_method_hooks", "UnsupportedAttentionError"]
+__all__ = ["ABS_ATTENTION", "abs_method_hooks", "check_abs_supported",
+           "UnsupportedAttentionError"]
 
 ABS_ATTENTION = "headprint_abs"
 _ACTIVE: dict[str, object] = {}
 
 
-class UnsupportedAttentionError(ValueError):
-    """The attention call uses a feature the tiled ``abs`` backward does not implement."""
+class UnsupportedAttentionError(HeadprintError, ValueError):
+    """The attention call uses a feature the tiled ``abs`` backward does not implement, or the
+    family computes attention inline instead of through transformers' attention interface."""
+
+
+def check_abs_supported(layout: AttentionLayout) -> None:
+    """Refuse ``abs`` on a family whose attention bypasses ``AttentionInterface``.
+
+    ``abs`` swaps in its recording attention through that interface; Falcon and BLOOM compute
+    attention inline, so the swap would never run and no score would be recorded.
+
+    Raises:
+        UnsupportedAttentionError: naming the family and the method that works.
+    """
+    if not layout.interface:
+        raise UnsupportedAttentionError(
+            f"method 'abs' is not supported for {layout.model_type}: its attention is computed "
+            f"inline in the model's code, not through transformers' AttentionInterface, so "
+            f"headprint cannot recompute its attention probabilities; use method 'paper', "
+            f"which reads the heads' outputs and works for {layout.model_type}")
 
 
 def _sdpa_forward(module, scaling: float, is_causal: bool | None, kwargs: dict):
@@ -101,6 +122,7 @@ def abs_method_hooks(model: torch.nn.Module, recorder: ScoreRecorder,
     Scores land in ``recorder`` (``record(layer, [B, H])``) during backward. ``block`` fixes
     the queries per backward tile (default: 64, fewer when ``B·H·T`` is large).
     """
+    check_abs_supported(recorder.layout)
     _register()
     previous = model.config._attn_implementation
     layers = {id(module): index for index, module in enumerate(recorder.layout.attentions)}
