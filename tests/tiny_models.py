@@ -4,7 +4,8 @@ from __future__ import annotations
 import torch
 from transformers import AutoConfig, AutoModelForCausalLM
 
-__all__ = ["FAMILY_CONFIGS", "tiny_config", "tiny_model", "random_samples"]
+__all__ = ["FAMILY_CONFIGS", "tiny_config", "tiny_model", "eager_twin", "tiny_tokenizer",
+           "save_tiny_folder", "random_samples"]
 
 VOCAB = 97
 FAMILY_CONFIGS: dict[str, dict] = {
@@ -104,6 +105,41 @@ def tiny_model(family: str, seed: int = 0, attn: str | None = None,
                 parameter.normal_(0, 0.2)
     model.eval().requires_grad_(False)
     return model
+
+
+def eager_twin(model: torch.nn.Module) -> torch.nn.Module:
+    """``model``'s weights in a model built with eager attention.
+
+    Built, not switched at run time: Falcon and BLOOM cannot switch
+    (``set_attn_implementation`` only warns), and Falcon's eager branch then adds an
+    SDPA-style boolean mask to its logits.
+    """
+    import copy
+
+    twin = AutoModelForCausalLM.from_config(copy.deepcopy(model.config),
+                                            attn_implementation="eager")
+    twin.load_state_dict(model.state_dict())
+    return twin.eval().requires_grad_(False)
+
+
+def tiny_tokenizer():
+    """A word-level tokenizer over ``VOCAB`` ids (no downloads), pad id 0."""
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordLevel
+    from tokenizers.pre_tokenizers import Whitespace
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {"<pad>": 0, "<eos>": 1, **{f"w{i}": i for i in range(2, VOCAB)}}
+    core = Tokenizer(WordLevel(vocab, unk_token="<eos>"))
+    core.pre_tokenizer = Whitespace()
+    return PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", eos_token="<eos>")
+
+
+def save_tiny_folder(family: str, folder, **overrides):
+    """Save a tiny ``family`` model and ``tiny_tokenizer`` as a local model folder."""
+    tiny_model(family, **overrides).save_pretrained(folder)
+    tiny_tokenizer().save_pretrained(folder)
+    return folder
 
 
 class Sample:

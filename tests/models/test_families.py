@@ -6,7 +6,6 @@ attention with ``output_attentions=True``, autograd on the probabilities ``A`` a
 """
 from __future__ import annotations
 
-import copy
 import re
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from headprint.patterns.abs_attention import UnsupportedAttentionError
 from headprint.patterns.batching import collate
 from headprint.patterns.reference import reference_scores
 from headprint.patterns.scoring import score_batch
-from tests.tiny_models import FAMILY_CONFIGS, random_samples, tiny_model
+from tests.tiny_models import FAMILY_CONFIGS, eager_twin, random_samples, tiny_model
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -33,17 +32,6 @@ EAGER = {"gemma2", "bloom"}
 # other CPUs' summation orders while a wrong head (a missed mask, a wrong slice) is off by
 # O(1) of its own score.
 RTOL_OF_ABS = 1e-4
-
-
-def eager_twin(model: torch.nn.Module) -> torch.nn.Module:
-    """The same weights built with eager attention (not switched at run time: Falcon cannot
-    switch, and its eager branch then adds an SDPA-style boolean mask to the logits)."""
-    from transformers import AutoModelForCausalLM
-
-    config = copy.deepcopy(model.config)
-    twin = AutoModelForCausalLM.from_config(config, attn_implementation="eager")
-    twin.load_state_dict(model.state_dict())
-    return twin.eval().requires_grad_(False)
 
 
 def check_against_reference(model: torch.nn.Module, n: int = 4, seed: int = 1) -> None:
