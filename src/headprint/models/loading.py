@@ -16,7 +16,7 @@ import torch
 
 from headprint.io import atomic_replace_dir, atomic_write_json
 from headprint.models.preflight import (HubUnreachableError, check_causal_lm, check_device,
-                                        hub_offline, hub_reachable)
+                                        hub_unavailable)
 from headprint.models.registry import (BUILTIN_MODELS, UnknownModelError, builtin_gguf_path,
                                        cache_root, file_sha256)
 
@@ -36,7 +36,15 @@ class LoadedModel:
     fingerprint: str   # "sha256:<hex>" of the weights, or "hub:<commit>"
     source: str        # "builtin" | "local" | "hub"
     path: str          # folder the weights were read from
-    attn_implementation: str = "sdpa"  # the kernel the model runs ("sdpa", "eager"); manifest
+    # The attention kernel the model runs ("sdpa", "eager", ...), for the manifest; read off
+    # the model's config when not given.
+    attn_implementation: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.attn_implementation is None:
+            config = getattr(self.model, "config", None)
+            self.attn_implementation = str(getattr(config, "_attn_implementation", None)
+                                           or "unknown")
 
 
 def resolve_dtype(dtype: str | torch.dtype | None) -> torch.dtype:
@@ -135,15 +143,10 @@ def load_model(name: str, dtype: str | torch.dtype | None = None,
         folder, source = name, "hub"
     if source != "hub":
         fingerprint = weights_fingerprint(folder)  # fails early, naming the folder
-    common: dict[str, Any] = {}
-    unreachable = ""
-    if source == "hub" and not hub_offline():
-        reachable, where = hub_reachable()
-        if not reachable:  # huggingface_hub would retry with backoff for about a minute
-            unreachable = f"the hub does not answer: {where}"
-            common["local_files_only"] = True
-    elif source == "hub":
-        unreachable = "HF_HUB_OFFLINE is set"
+    # Without the hub, read only the local Hugging Face cache: huggingface_hub would retry
+    # with backoff for about a minute before failing.
+    unreachable = hub_unavailable() if source == "hub" else ""
+    common: dict[str, Any] = {"local_files_only": True} if unreachable else {}
     try:
         config = AutoConfig.from_pretrained(str(folder), **common)
     except OSError as err:

@@ -16,7 +16,8 @@ import torch
 from headprint.errors import HeadprintError
 
 __all__ = ["DeviceError", "HubUnreachableError", "NotCausalLMError", "available_devices",
-           "check_device", "hub_reachable", "hub_offline", "check_causal_lm",
+           "check_device", "hub_reachable", "hub_offline", "hub_unavailable",
+           "check_causal_lm",
            "HUB_PROBE_TIMEOUT"]
 
 #: Seconds the hub probe waits for an answer (``$HEADPRINT_HUB_TIMEOUT`` overrides).
@@ -103,6 +104,14 @@ def hub_reachable(timeout: float | None = None) -> tuple[bool, str]:
         reason = str(err).strip() or type(err).__name__
         return False, f"{endpoint} ({reason})"
     return True, endpoint
+
+
+def hub_unavailable() -> str:
+    """Why the hub cannot be used now (``HF_HUB_OFFLINE``, or no answer), or ``""``."""
+    if hub_offline():
+        return "HF_HUB_OFFLINE is set"
+    reachable, where = hub_reachable()
+    return "" if reachable else f"the hub does not answer: {where}"
 
 
 def check_causal_lm(config, name: str) -> None:
