@@ -4,7 +4,9 @@ from __future__ import annotations
 import torch
 from transformers import AutoConfig, AutoModelForCausalLM
 
-__all__ = ["FAMILY_CONFIGS", "tiny_config", "tiny_model", "eager_twin", "tiny_tokenizer",
+from headprint.models.architecture import FAMILIES
+
+__all__ = ["FAMILY_CONFIGS", "ABS_FAMILIES", "tiny_config", "tiny_model", "eager_twin", "tiny_tokenizer",
            "save_tiny_folder", "random_samples"]
 
 VOCAB = 97
@@ -76,6 +78,13 @@ FAMILY_CONFIGS: dict[str, dict] = {
                    num_attention_heads=4, multi_query=True, parallel_attn=True, alibi=False),
     "bloom": dict(model_type="bloom", hidden_size=32, n_layer=2, n_head=4),
 }
+
+
+#: Families whose tiny model takes method ``abs``: attention through transformers'
+#: ``AttentionInterface`` (not falcon, bloom) and no logit soft-capping (not gemma2).
+ABS_FAMILIES: list[str] = sorted(
+    family for family, spec in FAMILY_CONFIGS.items()
+    if FAMILIES[family].interface and not spec.get("attn_logit_softcapping"))
 
 
 def tiny_config(family: str, **overrides):
