@@ -6,8 +6,8 @@ from transformers import AutoConfig, AutoModelForCausalLM
 
 from headprint.models.architecture import FAMILIES
 
-__all__ = ["FAMILY_CONFIGS", "ABS_FAMILIES", "tiny_config", "tiny_model", "eager_twin", "tiny_tokenizer",
-           "save_tiny_folder", "random_samples"]
+__all__ = ["FAMILY_CONFIGS", "ABS_FAMILIES", "tiny_config", "tiny_model", "eager_twin",
+           "tiny_tokenizer", "save_tiny_folder", "random_samples"]
 
 VOCAB = 97
 FAMILY_CONFIGS: dict[str, dict] = {
