@@ -20,7 +20,7 @@ def read_jsonl(path):
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_select_cli_writes_top_and_random(tmp_path, capsys):
+def test_select_cli_writes_top_n_scores_and_record(tmp_path, capsys):
     target, pool = planted_pool(n_pool=30)
     target.save(tmp_path / "target")
     pool.save(tmp_path / "pool")
@@ -33,14 +33,14 @@ def test_select_cli_writes_top_and_random(tmp_path, capsys):
     assert [r["source_id"] for r in top5] == ["p0", "p1", "p2", "p3", "p4"]
     assert [r["rank"] for r in top5] == [1, 2, 3, 4, 5]
     assert top5[0]["prompt"] == "pool p0?" and top5[0]["score"] > 0.9
-    rand10 = read_jsonl(out / "random-10.jsonl")
-    assert len(rand10) == 10 and [r["id"] for r in read_jsonl(out / "random-5.jsonl")] == \
-        [r["id"] for r in rand10[:5]]
+    assert [r["id"] for r in read_jsonl(out / "top-10.jsonl")][:5] == [r["id"] for r in top5]
     scores = read_jsonl(out / "scores.jsonl")
     assert sorted(s["id"] for s in scores) == sorted(pool.sample_ids)  # no row dropped
     summary = json.loads((out / "selection.json").read_text())
+    assert summary["by"] == "pattern" and "Eq. 5" in summary["method"]
     assert summary["n_candidates"] == 30 and summary["excluded_overlap"] == []
-    assert summary["sizes"]["5"]["mean_score_top"] > summary["sizes"]["5"]["mean_score_random"]
+    assert summary["seconds"] == summary["cost"]["seconds"] >= 0
+    assert summary["sizes"]["5"]["mean_score"] > summary["sizes"]["10"]["mean_score"]
     assert "n=10" in capsys.readouterr().out
 
 
