@@ -116,6 +116,21 @@ def test_mix_cli_random_baseline(tmp_path):
     assert read_jsonl(again) == rows
 
 
+def test_mix_cli_uniform_and_nonneg(tmp_path, capsys):
+    args = _mix_inputs(tmp_path, {"math": 2.0, "code": 1.0, "text": -0.5})
+    out = tmp_path / "uniform.jsonl"
+    assert main(args + ["--size", "30", "--by", "uniform", "--out", str(out)]) == 0
+    fit = json.loads((tmp_path / "uniform.fit.json").read_text())
+    assert fit["kind"] == "uniform" and fit["counts"] == {"math": 10, "code": 10, "text": 10}
+    out = tmp_path / "nn.jsonl"
+    assert main(args + ["--size", "30", "--nonneg", "--out", str(out)]) == 0
+    fit = json.loads((tmp_path / "nn.fit.json").read_text())
+    assert fit["nonnegative"] and fit["fit"]["nonnegative"]
+    assert fit["r2"]["least_squares"] == pytest.approx(1.0, abs=1e-5)
+    assert fit["r2"]["nonnegative"] < fit["r2"]["least_squares"]
+    assert "(non-negative)" in capsys.readouterr().out
+
+
 def test_mix_cli_basis_from_another_model(tmp_path, capsys):
     args = _mix_inputs(tmp_path, {"math": 2.0, "code": 1.0}, other_model="code")
     assert main(args + ["--size", "10", "--out", str(tmp_path / "m.jsonl")]) == 1
