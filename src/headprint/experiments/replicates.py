@@ -104,6 +104,7 @@ class SeededComparison:
         t_seeds = (self.diff / self.se_seeds if self.se_seeds and self.se_seeds > 0
                    else math.nan)
         seed_part = ("seed spread unknown (one seed)" if math.isnan(self.se_seeds) else
+                     "no spread between seeds" if self.se_seeds == 0 else
                      f"seeds t {t_seeds:.1f}, df {self.df_seeds:.1f}")
         return (f"{format_mean_sd(self.a, scale, spec)}{unit} vs "
                 f"{format_mean_sd(self.b, scale, spec)}{unit} ({seeds} seed"

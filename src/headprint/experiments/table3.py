@@ -73,7 +73,7 @@ def _selection(ctx: Context, label: str, by: str, target: str, pool: str, pool_f
 
     def make(folder: Path) -> dict[str, Any]:
         result = select(folder, s.t3_sizes, by=by, target=ctx.steps.path(target),
-                        pool=ctx.steps.path(pool) if by == "pattern" else None,
+                        pool=ctx.steps.path(pool),
                         data=str(ctx.steps.path(pool_file)), seed=seed,
                         model=ctx.model_path(model) if by == "embedding" else None,
                         max_length=s.max_length)

@@ -6,13 +6,14 @@
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 from headprint.io import atomic_write_json
 from headprint.selection.api_mix import mix_data
-from headprint.selection.provenance import SelectionError
+from headprint.selection.provenance import SelectionError, check_same_model
 from headprint.selection.ranking import METHODS, Ranking
 from headprint.selection.rows import load_rows, provenance, write_jsonl
 from headprint.selection.sampling import tag_row
@@ -131,9 +132,24 @@ def select(out: str | Path, sizes: Sequence[int], *, by: str = "pattern",
         if target_set is None or pool_set is None:
             raise SelectionError("--by pattern needs --target and --pool pattern sets")
         PatternSimilaritySelector().fit(target_set).check_pool(pool_set)
+    if target_set is not None and pool_set is not None:
+        check_same_model(target_set, pool_set, f"target {target_set.name!r}",
+                         f"pool {pool_set.name!r}")
     if data is None and pool_set is None:
         raise SelectionError("give the pool's rows (--data) or its pattern set (--pool)")
     pool_rows = load_rows(data, pool_set)
+    unusable: list[str] = []
+    if pool_set is not None:  # one candidate set for every method: the rows with a pattern
+        measured = set(pool_set.sample_ids)
+        unusable = [str(r["id"]) for r in pool_rows if str(r["id"]) not in measured]
+        pool_rows = [r for r in pool_rows if str(r["id"]) in measured]
+        if unusable:
+            warnings.warn(
+                f"{len(unusable)} rows of the pool data have no pattern in {pool} (e.g. "
+                f"{', '.join(unusable[:3])}; the pattern stage excludes rows whose response "
+                "max_length cut away, so they cannot be trained on either); they are not "
+                "candidates of any method and are listed under 'not_scored'", UserWarning,
+                stacklevel=2)
     target_rows = load_rows(target_data) if target_data is not None else None
     ranked, extra = _rank(by, pool_rows, target_set, pool_set, target_rows, model, seed,
                           max_length, batch_size)
@@ -160,8 +176,9 @@ def select(out: str | Path, sizes: Sequence[int], *, by: str = "pattern",
         "target": provenance(target_set, target) if target_set is not None else None,
         "pool": provenance(pool_set, pool) if pool_set is not None else None,
         "data": data, "target_data": target_data, "seed": seed, **extra,
-        "n_pool": len(rows), "n_candidates": len(scores.ids),
-        "excluded_overlap": scores.excluded, "not_scored": ranked.not_scored,
+        "n_pool": len(rows) + len(unusable), "n_candidates": len(scores.ids),
+        "excluded_overlap": scores.excluded,
+        "not_scored": unusable + ranked.not_scored,
         "n_undefined_scores": (sum(1 for v in score_of.values() if v is None)
                                if by != "random" else 0),
         "sizes": per_size,
