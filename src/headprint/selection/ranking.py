@@ -29,7 +29,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from headprint.selection.provenance import SelectionError, check_same_model
+from headprint.selection.provenance import SelectionError
 from headprint.selection.sampling import random_baseline
 from headprint.selection.similarity import PatternSimilaritySelector, PoolScores
 
