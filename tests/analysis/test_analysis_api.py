@@ -133,6 +133,11 @@ def test_compose_recovers_planted_mixture(save_set, base, tmp_path):
     assert {"r2-subsets.png", "change-target.png"} <= set(data["files"])
     md = (tmp_path / "c" / "compose.md").read_text()
     assert "## Best subsets" in md and "gsm8k + code" in md
+    # both fits of all four tasks: the planted β are positive, so NNLS loses nothing
+    both = data["full"]["r2_by_fit"]
+    assert both["least_squares"] == pytest.approx(1.0) and \
+        both["nonnegative"] == pytest.approx(1.0, abs=1e-6)
+    assert "with non-negative β (NNLS)" in md
 
 
 def test_compose_needs_more_heads_than_regressors(save_set, tmp_path):

@@ -123,3 +123,22 @@ def test_constant_target_and_collinear_basis_are_noted(basis):
     assert math.isnan(flat.r2) and "constant" in flat.notes[0]
     twin = fit_composition(basis["code"], {"a": basis["code"], "b": 2 * basis["code"]})
     assert twin.rank == 1 and "collinear" in twin.notes[0]
+
+
+def test_fit_both_reports_least_squares_and_nonnegative(basis):
+    """NNLS with the planted negative coefficient clamped: the single-regressor fit of a,
+    computed by hand (β_a = a·y / a·a); its R² is below the plain fit's."""
+    from headprint.analysis import fit_both
+
+    a, b = basis["arc"], basis["math"]
+    target = 1.0 * a - 0.5 * b
+    fits = fit_both(target, {"arc": a, "math": b})
+    ls, nn = fits["least_squares"], fits["nonnegative"]
+    assert ls.coefficients == pytest.approx({"arc": 1.0, "math": -0.5}, abs=1e-10)
+    assert ls.r2 == pytest.approx(1.0) and not ls.nonnegative and nn.nonnegative
+    x, y = a.numpy().ravel(), target.numpy().ravel()
+    beta_a = float(x @ y / (x @ x))
+    assert nn.coefficients["math"] == 0.0
+    assert nn.coefficients["arc"] == pytest.approx(beta_a, abs=1e-10)
+    assert nn.r2 == pytest.approx(r2_by_hand(y, beta_a * x), abs=1e-10)
+    assert nn.r2 < ls.r2

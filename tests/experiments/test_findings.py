@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from headprint.experiments.fig5 import half_change_step
-from headprint.experiments.findings import Finding, combine, compare_paired
+from headprint.experiments.findings import VERDICTS, Finding, combine, compare_paired
 from headprint.experiments.paper import CLAIMS, TABLE1, TABLE2, TABLE3
 from headprint.experiments.scales import SCALES, get_scale
 
@@ -22,9 +22,10 @@ def test_paired_comparison_and_verdicts():
     assert compare_paired(worse, better).verdict() == "not reproduced"
     slight = {i: v for i, v in worse.items()}
     slight["q50"] = 1.0
-    assert compare_paired(slight, worse).verdict() == "direction only"
+    assert compare_paired(slight, worse).verdict() == "inconclusive"  # within noise
+    assert compare_paired(worse, slight).verdict() == "inconclusive"  # either sign
     same = compare_paired(worse, worse)
-    assert same.diff == 0 and same.verdict() == "not reproduced"
+    assert same.diff == 0 and same.verdict() == "inconclusive"
     assert compare_paired({}, worse).n == 0
 
 
@@ -37,15 +38,20 @@ def test_losses_count_lower_as_better():
 
 
 def test_combine_and_finding_validation():
+    assert VERDICTS == ("reproduced", "not reproduced", "inconclusive")
     assert combine(["reproduced", "reproduced"]) == "reproduced"
-    assert combine(["reproduced", "direction only"]) == "direction only"
-    assert combine(["reproduced", "not reproduced"]) == "partly"
-    assert combine(["not reproduced"]) == "not reproduced"
-    assert combine([]) == "not testable"
+    assert combine(["reproduced", "inconclusive"]) == "inconclusive"
+    assert combine(["reproduced", "not reproduced"]) == "inconclusive"  # both ways
+    assert combine(["not reproduced", "not reproduced"]) == "not reproduced"
+    assert combine(["not reproduced", "inconclusive"]) == "inconclusive"
+    assert combine([]) == "inconclusive"
     with pytest.raises(ValueError, match="unknown claim"):
         Finding("nope", "reproduced", "")
     with pytest.raises(ValueError, match="unknown verdict"):
         Finding("T1.flatter", "maybe", "")
+    for old in ("partly", "direction only", "not testable"):
+        with pytest.raises(ValueError, match="unknown verdict"):
+            Finding("T1.flatter", old, "")
 
 
 def test_half_change_step():
@@ -80,4 +86,4 @@ def test_few_rows_need_a_larger_z():
     a = {"a": 1.0, "b": 1.1, "c": 0.9, "d": 1.0}
     b = {"a": 1.5, "b": 1.2, "c": 1.6, "d": 1.05}
     c = compare_paired(a, b, higher_is_better=False)
-    assert 1.96 < c.z < 3.18 and c.verdict() == "direction only"  # t with 3 df
+    assert 1.96 < c.z < 3.18 and c.verdict() == "inconclusive"  # t with 3 df

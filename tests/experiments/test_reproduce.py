@@ -34,30 +34,49 @@ def test_all_five_at_tiny_scale(tiny_model_dir, tmp_path):
         saved = json.loads((out / name / "results.json").read_text())
         assert saved["findings"] and all(f["verdict"] in VERDICTS for f in saved["findings"])
         assert "paper" in (out / name / "report.md").read_text()
-    # Table 2: a mixture whose rows say where they came from, drawn from the kept tasks
-    mixture = next((out / "steps" / "mixture").glob("t2-mixtures-*"))
-    fit = json.loads((mixture / "ours.fit.json").read_text())
-    rows = read_jsonl(mixture / "ours.jsonl")
-    assert len(rows) == SCALES["tiny"].t2_mixture
-    assert {r["source_task"] for r in rows} <= set(fit["kept"])
-    assert all(r["id"] == f"{r['source_task']}/{r['source_id']}" for r in rows)
-    # Table 3: top-n and random-n files of every size, random drawn from the candidates
-    selection = next((out / "steps" / "selection").glob("t3-biology-*"))
-    summary = json.loads((selection / "selection.json").read_text())
-    candidates = {r["id"] for r in read_jsonl(selection / "scores.jsonl")}
-    for n in SCALES["tiny"].t3_sizes:
-        assert len(read_jsonl(selection / f"top-{n}.jsonl")) == n
-        assert {r["source_id"] for r in read_jsonl(selection / f"random-{n}.jsonl")} \
-            <= candidates
-    # every pool row is either ranked or reported as unscored (its answer was truncated
-    # away at max_length 128, so the pattern stage had nothing to score)
-    assert summary["n_candidates"] == len(candidates)
-    assert len(candidates) + len(summary["not_scored"]) == SCALES["tiny"].t3_pool
-    # Table 3 reports the gold choice's probability of every arm, a probability each
+    # Table 2: per seed, three mixtures of N rows whose rows say where they came from
+    tiny = SCALES["tiny"]
+    mixtures = sorted((out / "steps" / "mixture").glob("t2-mixtures-*"))
+    assert len(mixtures) == len(tiny.seeds)
+    for mixture in mixtures:
+        fit = json.loads((mixture / "ours.fit.json").read_text())
+        rows = read_jsonl(mixture / "ours.jsonl")
+        assert len(rows) == tiny.t2_mixture
+        assert {r["source_task"] for r in rows} <= set(fit["kept"])
+        assert all(r["id"] == f"{r['source_task']}/{r['source_id']}" for r in rows)
+        assert set(fit["r2"]) == {"least_squares", "nonnegative"}
+        uniform = json.loads((mixture / "uniform.fit.json").read_text())["counts"]
+        assert sorted(uniform.values()) == [2, 3, 3]  # 8 rows over 3 basic tasks
+    saved2 = json.loads((out / "table2" / "results.json").read_text())
+    assert set(saved2["summary"]) == {"Base", "SFT", "Random", "Uniform", "Ours"}
+    assert saved2["summary"]["Ours"]["n_seeds"] == len(tiny.seeds)
+    assert set(saved2["arms"]["Ours"]) == {str(s) for s in tiny.seeds}
+    # Table 3: per seed, the three methods over the same candidates, the same files
+    for seed in tiny.seeds:
+        chosen = {}
+        for by in ("pattern", "embedding", "random"):
+            selection = next((out / "steps" / "selection").glob(f"t3-biology-s{seed}-{by}-*"))
+            summary = json.loads((selection / "selection.json").read_text())
+            assert summary["by"] == by and summary["cost"]["seconds"] >= 0
+            candidates = {r["id"] for r in read_jsonl(selection / "scores.jsonl")}
+            chosen[by] = candidates
+            for n in tiny.t3_sizes:
+                assert len(read_jsonl(selection / f"top-{n}.jsonl")) == n
+            # every pool row is either a candidate or reported as unscored (its answer was
+            # truncated away at max_length 128, so the pattern stage had nothing to score)
+            assert len(candidates) + len(summary["not_scored"]) == tiny.t3_pool
+        assert chosen["pattern"] == chosen["embedding"] == chosen["random"]
     saved3 = json.loads((out / "table3" / "results.json").read_text())
-    assert set(saved3["mean_gold_prob"]) == {*saved3["arms"], "Pseudo"}
-    assert all(0.0 < p < 1.0 for p in saved3["mean_gold_prob"].values())
-    assert "Probability of the gold choice" in (out / "table3" / "report.md").read_text()
+    arms = {"Base", "P", *(f"{x}{n}" for n in tiny.t3_sizes for x in "TER")}
+    assert set(saved3["summary"]) == arms
+    assert all(0.0 < saved3["summary"][a]["gold_prob"][0] < 1.0 for a in arms)
+    report3 = (out / "table3" / "report.md").read_text()
+    assert "Probability of the gold choice" not in report3  # folded into the comparisons
+    assert "probability of the gold choice" in report3 and "What each method cost" in report3
+    assert {f["claim"] for f in saved3["findings"]} == {
+        "T3.beats_random", "T3.beats_embedding", "T3.beats_base"}
+    # Figure 4 reports both nulls
+    assert "random-tasks null" in (out / "fig4" / "report.md").read_text()
     # the fine-tuned weights of leaf arms are deleted once evaluated
     assert not list((out / "steps").rglob("final/*.safetensors"))
     # a second call reuses every step

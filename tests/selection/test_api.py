@@ -20,7 +20,7 @@ def read_jsonl(path):
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_select_cli_writes_top_and_random(tmp_path, capsys):
+def test_select_cli_writes_top_n_scores_and_record(tmp_path, capsys):
     target, pool = planted_pool(n_pool=30)
     target.save(tmp_path / "target")
     pool.save(tmp_path / "pool")
@@ -33,14 +33,14 @@ def test_select_cli_writes_top_and_random(tmp_path, capsys):
     assert [r["source_id"] for r in top5] == ["p0", "p1", "p2", "p3", "p4"]
     assert [r["rank"] for r in top5] == [1, 2, 3, 4, 5]
     assert top5[0]["prompt"] == "pool p0?" and top5[0]["score"] > 0.9
-    rand10 = read_jsonl(out / "random-10.jsonl")
-    assert len(rand10) == 10 and [r["id"] for r in read_jsonl(out / "random-5.jsonl")] == \
-        [r["id"] for r in rand10[:5]]
+    assert [r["id"] for r in read_jsonl(out / "top-10.jsonl")][:5] == [r["id"] for r in top5]
     scores = read_jsonl(out / "scores.jsonl")
     assert sorted(s["id"] for s in scores) == sorted(pool.sample_ids)  # no row dropped
     summary = json.loads((out / "selection.json").read_text())
+    assert summary["by"] == "pattern" and "Eq. 5" in summary["method"]
     assert summary["n_candidates"] == 30 and summary["excluded_overlap"] == []
-    assert summary["sizes"]["5"]["mean_score_top"] > summary["sizes"]["5"]["mean_score_random"]
+    assert summary["seconds"] == summary["cost"]["seconds"] >= 0
+    assert summary["sizes"]["5"]["mean_score"] > summary["sizes"]["10"]["mean_score"]
     assert "n=10" in capsys.readouterr().out
 
 
@@ -114,6 +114,21 @@ def test_mix_cli_random_baseline(tmp_path):
     again = tmp_path / "again.jsonl"
     main(args + ["--size", "90", "--random", "--seed", "3", "--out", str(again)])
     assert read_jsonl(again) == rows
+
+
+def test_mix_cli_uniform_and_nonneg(tmp_path, capsys):
+    args = _mix_inputs(tmp_path, {"math": 2.0, "code": 1.0, "text": -0.5})
+    out = tmp_path / "uniform.jsonl"
+    assert main(args + ["--size", "30", "--by", "uniform", "--out", str(out)]) == 0
+    fit = json.loads((tmp_path / "uniform.fit.json").read_text())
+    assert fit["kind"] == "uniform" and fit["counts"] == {"math": 10, "code": 10, "text": 10}
+    out = tmp_path / "nn.jsonl"
+    assert main(args + ["--size", "30", "--nonneg", "--out", str(out)]) == 0
+    fit = json.loads((tmp_path / "nn.fit.json").read_text())
+    assert fit["nonnegative"] and fit["fit"]["nonnegative"]
+    assert fit["r2"]["least_squares"] == pytest.approx(1.0, abs=1e-5)
+    assert fit["r2"]["nonnegative"] < fit["r2"]["least_squares"]
+    assert "(non-negative)" in capsys.readouterr().out
 
 
 def test_mix_cli_basis_from_another_model(tmp_path, capsys):

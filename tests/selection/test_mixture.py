@@ -114,3 +114,34 @@ def test_random_mixture_uniform_over_union():
     assert {r["source_task"] for r in only_b} == {"b"}
     with pytest.raises(SelectionError, match="41 rows from 40"):
         random_mixture(pool, 41, seed=0)
+
+
+def test_nonnegative_mixture_uses_nnls_and_reports_both_r2():
+    target, basis = planted({"math": 2.0, "code": 1.0, "text": -1.5})
+    ls = CompositionMixture(top_k=3).fit(target, basis)
+    nn = CompositionMixture(top_k=3, nonnegative=True).fit(target, basis)
+    assert ls.fit_.r2 == pytest.approx(1.0) and not ls.fit_.nonnegative
+    assert nn.fit_.nonnegative and nn.coefficients_["text"] == 0.0
+    assert "text" not in nn.weights_
+    for mixture in (ls, nn):
+        summary = mixture.summary()
+        assert summary["r2"]["least_squares"] == pytest.approx(1.0)
+        assert summary["r2"]["nonnegative"] == pytest.approx(nn.fit_.r2)
+        assert summary["nonnegative"] == mixture.nonnegative
+    assert nn.fit_.r2 < 1.0
+
+
+def test_uniform_mixture_gives_equal_shares_whatever_the_task_sizes():
+    from headprint.selection import uniform_mixture
+    from headprint.selection.sampling import equal_counts
+
+    assert equal_counts(["a", "b", "c"], 10) == {"a": 4, "b": 3, "c": 3}
+    pools = {"big": rows("big", 500), "small": rows("small", 20), "mid": rows("mid", 60)}
+    drawn = uniform_mixture(pools, 30, seed=2)
+    counts = {t: sum(r["source_task"] == t for r in drawn) for t in pools}
+    assert counts == {"big": 10, "small": 10, "mid": 10}
+    assert len({r["id"] for r in drawn}) == 30
+    assert drawn == uniform_mixture(pools, 30, seed=2)
+    assert drawn != uniform_mixture(pools, 30, seed=3)
+    with pytest.raises(SelectionError, match="has only 20"):
+        uniform_mixture(pools, 90, seed=0)

@@ -11,8 +11,8 @@ from headprint.analysis.bootstrap import (BootstrapCI, bootstrap, bootstrap_ci,
                                           bootstrap_distribution, bootstrap_r2,
                                           bootstrap_similarity)
 from headprint.analysis.change import change, change_rate, top_changes
-from headprint.analysis.composition import (CompositionFit, count_subsets, fit_composition,
-                                            search_subsets)
+from headprint.analysis.composition import (CompositionFit, count_subsets, fit_both,
+                                            fit_composition, search_subsets)
 from headprint.analysis.distribution import (DistributionStats, coefficient_of_variation,
                                              distribution_stats, gini, kurtosis)
 from headprint.analysis.similarity import (SimilarityMatrix, cluster_order, mse, pearson,
@@ -26,7 +26,7 @@ __all__ = [
     "pearson", "mse", "similarity_matrix", "SimilarityMatrix", "cluster_order",
     "change", "change_rate", "top_changes",
     # composition (Eq. 3, Figure 4) and its null baselines
-    "fit_composition", "search_subsets", "count_subsets", "CompositionFit",
+    "fit_composition", "fit_both", "search_subsets", "count_subsets", "CompositionFit",
     "shuffled_heads_baseline", "random_tasks_baseline", "PermutationBaseline",
     # bootstrap intervals over samples
     "bootstrap", "bootstrap_ci", "bootstrap_distribution", "bootstrap_similarity",

@@ -16,7 +16,7 @@ from headprint.analysis import inputs
 from headprint.analysis.baselines import random_tasks_baseline, shuffled_heads_baseline
 from headprint.analysis.bootstrap import bootstrap_r2
 from headprint.analysis.change import change
-from headprint.analysis.composition import count_subsets, fit_composition, search_subsets
+from headprint.analysis.composition import count_subsets, fit_both, search_subsets
 from headprint.analysis.tables import (check_bootstrap_args, ci_legend, fmt, fmt_ci,
                                        markdown_table, notes_markdown, write_result)
 
@@ -121,6 +121,9 @@ def _markdown(full_row: dict, best: list, subsets: list, everything: list, notes
             + ci_legend(p["confidence"], p["ci_method"], p["n_boot"], p["seed"])
             + "\n\n## All basic tasks\n\n"
             + markdown_table(["basis", *cols], [line(["all"], full_row)])
+            + "\nR² of this fit by least squares "
+            f"{fmt(full_row['r2_by_fit']['least_squares'], 3)}, with non-negative β (NNLS) "
+            f"{fmt(full_row['r2_by_fit']['nonnegative'], 3)}.\n"
             + f"\n## Best subsets (of {len(subsets)} fitted)\n\n"
             + markdown_table(["rank", "subset", *cols],
                              [line([i + 1, " + ".join(r["basis"])], r)
@@ -173,7 +176,8 @@ def run_compose(target: Sequence[str | Path], basis: Mapping[str, Sequence[str |
     sizes = [s for s in params["k"] if s <= len(deltas)]
     if not sizes:
         raise ValueError(f"no subset size in k={k} fits {len(deltas)} basic task(s)")
-    full = fit_composition(t_delta, deltas, **opts)
+    both = fit_both(t_delta, deltas, intercept=intercept)
+    full = both["nonnegative" if nonnegative else "least_squares"]
     subsets = search_subsets(t_delta, deltas, k=sizes, max_subsets=max_subsets, seed=seed,
                              **opts)
     n_possible = count_subsets(len(deltas), sizes)
@@ -183,6 +187,7 @@ def run_compose(target: Sequence[str | Path], basis: Mapping[str, Sequence[str |
     judge = dict(n_permutations=n_permutations, n_draws=n_draws, n_boot=n_boot,
                  confidence=confidence, seed=seed, ci_method=ci_method, pool=pool_deltas)
     full_row = _judge(full, t_delta, deltas, pairs, opts, **judge)
+    full_row["r2_by_fit"] = {k: f.r2 for k, f in both.items()}
     best = [_judge(f, t_delta, deltas, pairs, opts, **judge) for f in subsets[:top]]
     notes += full.notes + [n for f in subsets[:top] for n in f.notes]
     notes += [f"random-tasks null of {' + '.join(r['basis']) if r is not full_row else 'all'}"

@@ -22,8 +22,8 @@ import torch
 
 from headprint.analysis.arrays import as_array, as_pattern
 
-__all__ = ["CompositionFit", "fit_composition", "search_subsets", "count_subsets",
-           "design_matrix", "solve"]
+__all__ = ["CompositionFit", "fit_composition", "fit_both", "search_subsets",
+           "count_subsets", "design_matrix", "solve"]
 
 
 @dataclass
@@ -144,6 +144,17 @@ def fit_composition(target_delta: Any, basis_deltas: Any, intercept: bool = Fals
         names=names, coefficients={k: float(b) for k, b in zip(names, beta)},
         intercept=b0, residuals=torch.from_numpy(resid.reshape(y_arr.shape)), r2=r2,
         fit_intercept=intercept, nonnegative=nonnegative, n_entries=n, rank=rank, notes=notes)
+
+
+def fit_both(target_delta: Any, basis_deltas: Any, intercept: bool = False,
+             names: Sequence[str] | None = None) -> dict[str, CompositionFit]:
+    """Plain least squares and the non-negative fit (scipy NNLS) of the same data:
+    ``{"least_squares": fit, "nonnegative": fit}``. NNLS's R² is never above the plain fit's
+    (it minimises the same SSE over a smaller set), so the gap says how much of the plain
+    fit rests on negative coefficients. Raises as :func:`fit_composition`."""
+    return {"least_squares": fit_composition(target_delta, basis_deltas, intercept, False,
+                                             names),
+            "nonnegative": fit_composition(target_delta, basis_deltas, intercept, True, names)}
 
 
 def count_subsets(n_basis: int, k: int | Sequence[int]) -> int:

@@ -29,8 +29,11 @@ def data_source(ctx: Context, data: str) -> str:
 
 def sft(ctx: Context, label: str, data: str, limit: int | None, *, init: str | None = None,
         epochs: float | None = None, track: Sequence[str] = (), track_limit: int = 0,
-        track_at: Sequence[int] = (), keep_checkpoints: bool = False) -> str:
+        track_at: Sequence[int] = (), keep_checkpoints: bool = False,
+        seed: int | None = None) -> str:
     """Fine-tune the base model (or ``init``'s final model) on ``limit`` rows of ``data``.
+
+    ``seed`` (default: the scale's) seeds the trainer: data order, dropout, any sampling.
 
     With ``track``, patterns of each tracked task's test rows (``track_limit`` of them) are
     computed at step 0, at ``track_at`` steps and at the last step, in
@@ -42,19 +45,20 @@ def sft(ctx: Context, label: str, data: str, limit: int | None, *, init: str | N
 
     s = ctx.scale
     epochs = epochs or s.epochs
+    seed = s.seed if seed is None else int(seed)
     # Tracked steps at or past the run's end are covered by the final step's tracking.
     total = s.steps_per_run(limit, epochs) if limit is not None else None
     save_at = sorted({k for k in track_at if total is None or 0 < k < total})
     settings = {"kind": "sft", "base": ctx.base() if init is None else {"init": init},
                 "data": data, "limit": limit, "epochs": epochs, "lr": s.lr,
-                "batch_size": s.batch_size, "max_length": s.max_length, "seed": s.seed,
+                "batch_size": s.batch_size, "max_length": s.max_length, "seed": seed,
                 "track": list(track), "track_limit": track_limit, "save_at": save_at}
 
     def make(folder: Path) -> dict[str, Any]:
         config = SFTConfig(
             model=ctx.model_path(init), data=data_source(ctx, data), limit=limit,
             epochs=epochs, lr=s.lr, batch_size=s.batch_size, max_length=s.max_length,
-            seed=s.seed, save_at=save_at, track=list(track),
+            seed=seed, save_at=save_at, track=list(track),
             track_limit=max(track_limit, 1), track_split="test")
         result = run_sft(config, folder / "run", resume=True, progress=False)
         if not keep_checkpoints:

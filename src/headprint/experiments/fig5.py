@@ -67,7 +67,7 @@ def run(ctx: Context) -> dict[str, Any]:
     med_m = float(np.nanmedian([h[1] for h in halves.values()]))
     fast = [med_r <= 0.25, med_m <= 0.25]
     findings = [Finding(
-        "F5.fast", "reproduced" if all(fast) else "partly" if any(fast) else "not reproduced",
+        "F5.fast", "reproduced" if all(fast) else "inconclusive" if any(fast) else "not reproduced",
         f"median over tasks, share of the steps needed for half the final change: "
         f"{fmt(med_r, 2)} for 1 − r, {fmt(med_m, 2)} for relative MSE (fast: ≤ 0.25)")]
     ranked = sorted(final_mse, key=lambda t: -np.nan_to_num(final_mse[t], nan=-1.0))

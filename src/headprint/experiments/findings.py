@@ -1,14 +1,15 @@
 """Did a paper's claim reproduce? One :class:`Finding` per claim, with a stated rule.
 
-Verdicts:
+Three verdicts, no others:
 
-- ``reproduced``: the claim holds on this model, and where a comparison of two arms is
-  involved the difference is also larger than its noise (paired t-test over the same test
-  rows, p < 0.05 two-sided);
-- ``direction only``: the difference has the paper's sign but is within noise;
-- ``partly``: some of the claim's parts hold, others do not (the line says which);
-- ``not reproduced``: the claim does not hold on this model;
-- ``not testable``: the run cannot test it (e.g. a claim comparing several models).
+- ``reproduced``: the claim holds on this model, and where arms are compared the
+  difference has the claim's sign and is beyond noise: beyond the noise over test rows
+  (paired t-test, p < 0.05 two-sided) and, for arms trained over several seeds, beyond the
+  spread between seeds (:mod:`headprint.experiments.replicates`);
+- ``not reproduced``: the opposite holds, beyond the same noise (or a claim without a
+  comparison fails outright);
+- ``inconclusive``: anything else: a difference within noise, whatever its sign; a claim
+  whose parts point both ways; a claim this run cannot test (one model, one seed).
 """
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from typing import Any, Mapping, Sequence
 from headprint.experiments.paper import CLAIMS
 
 __all__ = ["Finding", "Comparison", "compare_paired", "combine", "findings_markdown",
-           "VERDICTS"]
+           "direction_verdict", "VERDICTS"]
 
-VERDICTS = ("reproduced", "direction only", "partly", "not reproduced", "not testable")
+VERDICTS = ("reproduced", "not reproduced", "inconclusive")
 
 
 @dataclass
@@ -65,19 +66,24 @@ class Comparison:
     n: int
 
     @property
-    def significant(self) -> bool:
-        """``z`` above the two-sided 5% critical value of Student's t with ``n − 1``
+    def beyond_noise(self) -> bool:
+        """``|z|`` above the two-sided 5% critical value of Student's t with ``n − 1``
         degrees of freedom (1.98 for n = 100, 3.18 for n = 4)."""
         if self.n < 2 or math.isnan(self.z):
             return False
         from scipy.stats import t
 
-        return self.z > float(t.ppf(0.975, self.n - 1))
+        return abs(self.z) > float(t.ppf(0.975, self.n - 1))
+
+    @property
+    def significant(self) -> bool:
+        """Better beyond noise: ``diff > 0`` and :attr:`beyond_noise`."""
+        return self.beyond_noise and self.diff > 0
 
     def verdict(self) -> str:
-        if not math.isfinite(self.diff) or self.diff <= 0:
-            return "not reproduced"
-        return "reproduced" if self.significant else "direction only"
+        """``reproduced`` (better beyond noise), ``not reproduced`` (worse beyond noise),
+        else ``inconclusive``."""
+        return direction_verdict(self.diff, self.beyond_noise)
 
     def text(self, unit: str = "", scale: float = 1.0, spec: str = ".1f") -> str:
         """``"A vs B (+diff, paired z, n)"``; values times ``scale`` formatted by ``spec``;
@@ -110,17 +116,23 @@ def compare_paired(a: Mapping[str, float], b: Mapping[str, float],
     return Comparison(sum(xa) / n, sum(xb) / n, mean, se, z, n)
 
 
+def direction_verdict(diff: float, beyond_noise: bool) -> str:
+    """``reproduced`` when ``diff > 0`` beyond noise, ``not reproduced`` when ``diff < 0``
+    beyond noise, ``inconclusive`` otherwise (within noise, zero, or undefined)."""
+    if not beyond_noise or not math.isfinite(diff) or diff == 0:
+        return "inconclusive"
+    return "reproduced" if diff > 0 else "not reproduced"
+
+
 def combine(verdicts: Sequence[str]) -> str:
-    """One verdict for a claim made of parts (e.g. every selection size)."""
-    if not verdicts:
-        return "not testable"
-    if all(v == "reproduced" for v in verdicts):
+    """One verdict for a claim made of parts (e.g. every selection size): ``reproduced``
+    or ``not reproduced`` when every part says so, else ``inconclusive`` (parts within
+    noise, or pointing both ways; no parts at all)."""
+    if verdicts and all(v == "reproduced" for v in verdicts):
         return "reproduced"
-    if all(v in ("reproduced", "direction only") for v in verdicts):
-        return "direction only"
-    if any(v in ("reproduced", "direction only", "partly") for v in verdicts):
-        return "partly"
-    return "not reproduced"
+    if verdicts and all(v == "not reproduced" for v in verdicts):
+        return "not reproduced"
+    return "inconclusive"
 
 
 def findings_markdown(findings: Sequence[Finding], model: str) -> str:
@@ -129,8 +141,9 @@ def findings_markdown(findings: Sequence[Finding], model: str) -> str:
     for f in findings:
         lines.append(f"- **{f.verdict}** — {CLAIMS[f.claim][0]}: {f.statement} "
                      f"*headprint:* {f.evidence}")
-    lines += ["", "Verdicts: reproduced (holds, and beyond noise where arms are compared); "
-              "direction only (the paper's sign, within noise); partly; not reproduced; not "
-              "testable with one model.", ""]
+    lines += ["", "Verdicts: reproduced (holds; where arms are compared, the difference has "
+              "the paper's sign beyond the noise over test rows and the spread between "
+              "seeds); not reproduced (the opposite, beyond the same noise); inconclusive "
+              "(within noise, parts pointing both ways, or not testable here).", ""]
     return "\n".join(lines) + "\n"
 

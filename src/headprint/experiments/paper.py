@@ -61,10 +61,15 @@ CLAIMS: dict[str, tuple[str, str]] = {
                      "on the target data alone (all three models)."),
     "T2.beats_random": ("Table 2", "Ours beats a random mixture of the same size (all "
                         "three models)."),
+    "T2.beats_uniform": ("Table 2 (headprint's baseline)", "Ours beats a uniform mixture of "
+                         "all basic tasks of the same size (not in the paper)."),
     "T2.sft_helps": ("Table 2", "SFT on the small target set beats the base model."),
     "T2.kept": ("Section 5.1", "The two kept basic tasks are the ones the complex task "
                 "combines (GSM8K for the math, RefGPT for the language)."),
     "T3.beats_random": ("Table 3", "Rows selected by pattern similarity (T) beat random "
                         "rows (R) at every size (all three models)."),
+    "T3.beats_embedding": ("Table 3 (headprint's baseline)", "Rows selected by pattern "
+                           "similarity (T) beat rows selected by embedding similarity (E, "
+                           "as in RDS+) at every size (not in the paper)."),
     "T3.beats_base": ("Table 3", "Training on the selected rows beats the base model."),
 }

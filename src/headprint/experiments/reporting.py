@@ -83,12 +83,11 @@ def write_experiment(ctx: Context, name: str, title: str, body_md: str,
 _STYLE = ("body{font:15px/1.5 system-ui,sans-serif;margin:32px auto;max-width:1100px;"
           "color:#1d232b;padding:0 20px}h1{font-size:24px}h2{font-size:19px;margin-top:28px}"
           "li{margin:3px 0}.v{font-weight:600}.reproduced{color:#1a7f37}"
-          ".direction{color:#9a6700}.partly{color:#9a6700}.not{color:#cf222e}"
-          ".muted{color:#5b6573}")
+          ".inconclusive{color:#9a6700}.not{color:#cf222e}.muted{color:#5b6573}")
 
 
 def _css_class(verdict: str) -> str:
-    return verdict.split()[0] if verdict != "not testable" else "muted"
+    return verdict.split()[0]
 
 
 def write_index(out: str | Path) -> Path:

@@ -66,6 +66,14 @@ class Scale:
     """Private test rows per domain (None: the whole domain test split)."""
     t3_epochs: float = 1.0
     seed: int = 0
+    """Seed of the shared task runs (Table 1, Figures 2, 4, 5, Table 2's basic tasks)."""
+    seeds: tuple[int, ...] = (0, 1, 2)
+    """Seeds of every trained arm of Tables 2 and 3: each seed changes the training order
+    and every random draw (mixtures, random selections, Table 3's pool), and is a step of
+    its own; arms are reported as mean ± sd over them."""
+    t2_nonneg: bool = False
+    """Table 2's mixture from the non-negative composition fit (NNLS) instead of least
+    squares (both R² are reported either way)."""
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
@@ -77,6 +85,8 @@ class Scale:
         if self.t3_pool is not None and max(self.t3_sizes) > self.t3_pool:
             raise ValueError(f"scale {self.name}: selection sizes {self.t3_sizes} exceed the "
                              f"pool of {self.t3_pool} rows")
+        if not self.seeds or len(set(self.seeds)) != len(self.seeds):
+            raise ValueError(f"scale {self.name}: seeds must be distinct and at least one")
         if len(self.basic_tasks) < 2:
             raise ValueError(f"scale {self.name}: composition needs at least two basic tasks")
 
@@ -94,7 +104,9 @@ SCALES: dict[str, Scale] = {
         n_train=8, n_patterns=4, track_at=(), max_length=128,
         t2_target_train=8, t2_mixture=8, t2_test=4, t2_max_gen_toks=32,
         t3_domains=("biology",), t3_pseudo=8, t3_pool=16, t3_sizes=(4, 8), t3_test=8,
-        notes=("a smoke test of the pipeline: numbers at this size mean nothing",)),
+        seeds=(0, 1),
+        notes=("a smoke test of the pipeline: numbers at this size mean nothing; two seeds "
+               "(results need at least three) to exercise the spread between seeds",)),
     "small": Scale(
         "small", n_train=64, n_patterns=32, track_at=(1, 2, 4, 8), max_length=384,
         t2_target_train=100, t2_mixture=200, t2_test=100,

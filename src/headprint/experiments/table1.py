@@ -57,7 +57,7 @@ def _grouping(corr: np.ndarray, tasks: list[str]) -> tuple[str, str]:
     split = [sorted(t for t, c in zip(tasks, clusters) if c == k) for k in (1, 2)]
     truth = [sorted(t for t, g in zip(tasks, groups) if g == k) for k in ("math/code", "text")]
     exact = sorted(split) == sorted(truth)
-    verdict = ("reproduced" if exact else "partly" if within > between else "not reproduced")
+    verdict = ("reproduced" if exact else "inconclusive" if within > between else "not reproduced")
     evidence = (f"change-rate correlation within groups {within:.3f} vs between {between:.3f}; "
                 f"two clusters: {{{', '.join(split[0])}}} | {{{', '.join(split[1])}}}")
     return verdict, evidence
@@ -69,10 +69,10 @@ def _stats_findings(mean_b: dict, mean_a: dict, n: int) -> list[Finding]:
     nums = lambda m: ", ".join(f"{k} {fmt(m[k], 3)}" for k in STATS)  # noqa: E731
     return [
         Finding("T1.concentrated", "reproduced" if all(concentrated) else
-                "partly" if any(concentrated) else "not reproduced",
+                "inconclusive" if any(concentrated) else "not reproduced",
                 f"before SFT (mean of {n} tasks): {nums(mean_b)}"),
         Finding("T1.flatter", "reproduced" if all(lower) else
-                "partly" if any(lower) else "not reproduced",
+                "inconclusive" if any(lower) else "not reproduced",
                 f"after SFT: {nums(mean_a)}; decreased: "
                 + (", ".join(k for k, d in zip(STATS, lower) if d) or "none")),
         Finding("T1.still_skewed", "reproduced" if mean_a["kurtosis"] > 3 else

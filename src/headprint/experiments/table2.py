@@ -1,19 +1,25 @@
 """Table 2 (paper Section 5.1): a mixture of basic tasks chosen by composition, then the
-scarce target data.
+scarce target data, against two mixtures of the same size, over seeds.
 
 Target: the complex task (GSM8K as Python programs) with ``t2_target_train`` training rows
-(the paper: 100 MathBench rows). Its change ``Δ`` comes from SFT on those rows; the basic
-tasks' changes from the shared task runs. :func:`headprint.selection.api.mix_data` fits
-``Δ_target ≈ Σ β_k Δ_k`` over all basic tasks, keeps the top-k positive β and draws
-``N_k = N·β_k/Σβ`` rows; the random baseline draws ``N`` rows uniformly from the same
-candidate rows of all basic tasks. Arms, evaluated on the target's test rows:
+(the paper: 100 MathBench rows). Per seed: SFT on those rows gives the target's change
+``Δ``; the basic tasks' changes come from the shared task runs.
+:func:`headprint.selection.api.mix_data` fits ``Δ_target ≈ Σ β_k Δ_k`` over all basic
+tasks (least squares, or NNLS with the scale's ``t2_nonneg``; both R² recorded), keeps the
+top-k positive β and draws ``N_k = N·β_k/Σβ`` rows. Arms, evaluated on the target's test
+rows:
 
-- Base: the base model; SFT: SFT on the target rows only;
-- Random: SFT on the random mixture, then on the target rows;
-- Ours: SFT on the composition mixture, then on the target rows.
+- Base: the base model (not trained: one evaluation); SFT: SFT on the target rows only;
+- Random: SFT on ``N`` rows drawn uniformly from the union of the basic tasks' candidate
+  rows, then on the target rows;
+- Uniform: the same with ``N/K`` rows from each of the ``K`` basic tasks;
+- Ours: the same with the composition mixture.
 
-Accuracy is pass@1 of the generated program (greedy); the held-out loss of the gold program
-is reported beside it, and decides a comparison only when both arms' accuracy is 0.
+Every trained arm runs once per seed of the scale (training order and every draw change
+with the seed) and is reported as mean ± sd; verdicts weigh the noise over test rows and
+the spread between seeds (:mod:`headprint.experiments.replicates`). Accuracy is pass@1 of
+the generated program (greedy); the held-out loss of the gold program is reported beside
+it, and decides a comparison only when both arms' accuracy is 0 on every seed.
 """
 from __future__ import annotations
 
@@ -24,121 +30,176 @@ from typing import Any
 from headprint.analysis.tables import markdown_table
 from headprint.experiments import blocks
 from headprint.experiments.context import Context
-from headprint.experiments.findings import Finding, compare_paired
+from headprint.experiments.findings import Finding, combine
 from headprint.experiments.paper import TABLE2
 from headprint.experiments.plots import plot_arms
+from headprint.experiments.replicates import compare_seeds, format_mean_sd, mean_sd
 from headprint.experiments.reporting import write_experiment
 from headprint.experiments.shared import before_after, family_of, task_runs
 
-__all__ = ["run", "NAME", "TITLE", "ARMS"]
+__all__ = ["run", "NAME", "TITLE", "ARMS", "MIXTURES"]
 
 NAME = "table2"
 TITLE = "Table 2: a basic-task mixture from pattern composition, then the target data"
-ARMS = ("Base", "SFT", "Random", "Ours")
+ARMS = ("Base", "SFT", "Random", "Uniform", "Ours")
+#: Mixture arm -> (``mix_data``'s ``by``, file in the mixture step).
+MIXTURES = {"Random": ("random", "random.jsonl"), "Uniform": ("uniform", "uniform.jsonl"),
+            "Ours": ("composition", "ours.jsonl")}
 
 
-def _mixtures(ctx: Context, target: tuple[Path, Path], basis: dict[str, tuple[Path, Path]]
-              ) -> str:
-    """Step writing ``ours.jsonl`` and ``random.jsonl`` (and their ``.fit.json``)."""
+def _mixtures(ctx: Context, target: tuple[Path, Path], basis: dict[str, tuple[Path, Path]],
+              seed: int) -> str:
+    """Step writing ``ours.jsonl``, ``random.jsonl`` and ``uniform.jsonl`` (and fits)."""
     from headprint.selection.api import mix_data
 
     s = ctx.scale
     rel = ctx.steps.rel
     settings = {"kind": "mixture", "target": [rel(p) for p in target],
                 "basis": {t: [rel(p) for p in pair] for t, pair in basis.items()},
-                "size": s.t2_mixture, "top_k": s.t2_top_k, "seed": s.seed,
-                "pool_per_task": s.t2_mixture}
+                "size": s.t2_mixture, "top_k": s.t2_top_k, "seed": seed,
+                "pool_per_task": s.t2_mixture, "nonneg": s.t2_nonneg}
 
     def make(folder: Path) -> dict[str, Any]:
         spec = {t: (str(b), str(a), t) for t, (b, a) in basis.items()}
-        common = dict(size=s.t2_mixture, top_k=s.t2_top_k, seed=s.seed,
-                      pool_per_task=s.t2_mixture)
-        ours = mix_data(tuple(str(p) for p in target), spec, out=folder / "ours.jsonl",
-                        **common)
-        rand = mix_data(tuple(str(p) for p in target), spec, out=folder / "random.jsonl",
-                        random=True, **common)
+        common = dict(size=s.t2_mixture, top_k=s.t2_top_k, seed=seed,
+                      pool_per_task=s.t2_mixture, nonnegative=s.t2_nonneg)
+        made = {arm: mix_data(tuple(str(p) for p in target), spec, out=folder / file, by=by,
+                              **common) for arm, (by, file) in MIXTURES.items()}
+        ours = made["Ours"]
         return {"kept": ours["kept"], "coefficients": ours["fit"]["coefficients"],
-                "r2": ours["fit"]["r2"], "counts": ours["counts"],
-                "random_counts": rand["counts"]}
+                "r2": ours["fit"]["r2"], "r2_by_fit": ours["r2"],
+                "nonnegative": ours["nonnegative"],
+                "counts": {arm: m["counts"] for arm, m in made.items()}}
 
-    return rel(ctx.steps.run("mixture", "t2-mixtures", settings, make))
+    return rel(ctx.steps.run("mixture", f"t2-mixtures-s{seed}", settings, make))
 
 
-def _compare(claim: str, a: dict, b: dict, names: tuple[str, str]) -> Finding:
-    acc = compare_paired({i: float(v) for i, v in a["correct"].items()},
-                         {i: float(v) for i, v in b["correct"].items()})
-    loss = compare_paired(a["loss_per_row"], b["loss_per_row"], higher_is_better=False)
-    text = (f"{names[0]} vs {names[1]}: accuracy {acc.text('%', 100)}; held-out loss "
-            f"{loss.text('', 1, '.4g')}")
-    if acc.a == 0 and acc.b == 0:
-        return Finding(claim, loss.verdict(), text + " — accuracy at 0 for both, so the "
-                       "verdict is on held-out loss")
+def _seed(ctx: Context, seed: int, basis: dict[str, tuple[Path, Path]]) -> dict[str, Any]:
+    """Every trained arm of one seed: ``{"arms": {arm: eval result}, "mixture": info}``."""
+    s = ctx.scale
+    task = s.complex_task
+    sft_target = blocks.sft(ctx, f"t2-target-s{seed}", task, s.t2_target_train,
+                            track=[task], track_limit=s.n_patterns, seed=seed)
+    target = before_after(ctx, {task: sft_target})[task]
+    mix = _mixtures(ctx, target, basis, seed)
+    refs = {"SFT": sft_target}
+    for arm, (_, file) in MIXTURES.items():
+        stage1 = blocks.sft(ctx, f"t2-{arm.lower()}-stage1-s{seed}", f"{mix}/{file}", None,
+                            seed=seed)
+        refs[arm] = blocks.sft(ctx, f"t2-{arm.lower()}-s{seed}", task, s.t2_target_train,
+                               init=stage1, seed=seed)
+        ctx.prune_weights(stage1)
+    results = {}
+    for arm, ref in refs.items():
+        results[arm] = blocks.evaluation(ctx, f"t2-{arm.lower()}-s{seed}", task, model=ref,
+                                         limit=s.t2_test, max_gen_toks=s.t2_max_gen_toks,
+                                         loss=True)
+        ctx.prune_weights(ref)
+    return {"arms": results, "mixture": ctx.steps.result(ctx.steps.path(mix)),
+            "target": target}
+
+
+def _per_seed(runs: dict[int, dict], base: dict, arm: str, key: str) -> dict[int, dict]:
+    if arm == "Base":
+        return {0: {i: float(v) for i, v in base[key].items()}}
+    return {seed: {i: float(v) for i, v in r["arms"][arm][key].items()}
+            for seed, r in runs.items()}
+
+
+def _compare(claim: str, runs: dict, base: dict, a: str, b: str) -> Finding:
+    acc = compare_seeds(_per_seed(runs, base, a, "correct"),
+                        _per_seed(runs, base, b, "correct"), fixed_b=b == "Base")
+    loss = compare_seeds(_per_seed(runs, base, a, "loss_per_row"),
+                         _per_seed(runs, base, b, "loss_per_row"), higher_is_better=False,
+                         fixed_b=b == "Base")
+    text = f"{a} vs {b}: accuracy {acc.text('%', 100)}; held-out loss {loss.text('', 1, '.4g')}"
+    if max(acc.a + acc.b, default=0.0) == 0.0:
+        return Finding(claim, loss.verdict(), text + " — accuracy at 0 for both on every "
+                       "seed, so the verdict is on held-out loss")
     return Finding(claim, acc.verdict(), text)
+
+
+def _kept_verdict(kept: dict[str, float]) -> str:
+    families = {family_of(t) for t in kept}
+    return ("reproduced" if {"math", "code"} <= families else "inconclusive"
+            if families & {"math", "code"} else "not reproduced")
+
+
+def _mixture_rows(runs: dict[int, dict]) -> list[list[Any]]:
+    rows = []
+    for seed, r in runs.items():
+        m = r["mixture"]
+        for t, beta in m["coefficients"].items():
+            rows.append([seed, t, beta, *(m["counts"][arm].get(t, 0) for arm in MIXTURES)])
+    return rows
 
 
 def run(ctx: Context) -> dict[str, Any]:
     """Run (or resume) the experiment; return its results."""
     started = time.perf_counter()
     s = ctx.scale
-    complex_task = s.complex_task
+    task = s.complex_task
     basis = before_after(ctx, task_runs(ctx, s.basic_tasks))
-    sft_target = blocks.sft(ctx, "t2-target", complex_task, s.t2_target_train,
-                            track=[complex_task], track_limit=s.n_patterns)
-    before_after_target = before_after(ctx, {complex_task: sft_target})[complex_task]
-    mix = _mixtures(ctx, before_after_target, basis)
-    mix_info = ctx.steps.result(ctx.steps.path(mix))
-    arms: dict[str, str | None] = {"Base": None, "SFT": sft_target}
-    for arm, file in (("Random", "random.jsonl"), ("Ours", "ours.jsonl")):
-        stage1 = blocks.sft(ctx, f"t2-{arm.lower()}-stage1", f"{mix}/{file}", None)
-        arms[arm] = blocks.sft(ctx, f"t2-{arm.lower()}", complex_task, s.t2_target_train,
-                               init=stage1)
-        ctx.prune_weights(stage1)
-    results = {}
-    for arm, ref in arms.items():
-        results[arm] = blocks.evaluation(ctx, f"t2-{arm.lower()}", complex_task, model=ref,
-                                         limit=s.t2_test, max_gen_toks=s.t2_max_gen_toks,
-                                         loss=True)
-        if ref is not None:
-            ctx.prune_weights(ref)
+    base = blocks.evaluation(ctx, "t2-base", task, limit=s.t2_test,
+                             max_gen_toks=s.t2_max_gen_toks, loss=True)
+    runs = {seed: _seed(ctx, seed, basis) for seed in s.seeds}
+    acc = {a: [base["accuracy"]] if a == "Base" else [r["arms"][a]["accuracy"]
+                                                      for r in runs.values()] for a in ARMS}
+    loss = {a: [base["loss"]] if a == "Base" else [r["arms"][a]["loss"] for r in runs.values()]
+            for a in ARMS}
     folder = ctx.exp_dir(NAME)
-    plot_arms({"accuracy (%)": {a: 100 * results[a]["accuracy"] for a in ARMS}},
-              folder / "accuracy.png", f"Table 2: {complex_task} test accuracy", "%")
-    plot_arms({"held-out loss": {a: results[a]["loss"] for a in ARMS}},
-              folder / "heldout-loss.png", f"Table 2: loss of the gold program "
-              f"(lower is better)", "mean response-token loss")
-    kept = list(mix_info["kept"])
-    families = {family_of(t) for t in kept}
+    plot_arms({"accuracy (%)": {a: 100 * mean_sd(acc[a])[0] for a in ARMS}},
+              folder / "accuracy.png", f"Table 2: {task} test accuracy, mean of "
+              f"{len(s.seeds)} seeds", "%")
+    plot_arms({"held-out loss": {a: mean_sd(loss[a])[0] for a in ARMS}},
+              folder / "heldout-loss.png", "Table 2: loss of the gold program "
+              "(lower is better)", "mean response-token loss")
+    kept = {seed: r["mixture"]["kept"] for seed, r in runs.items()}
     findings = [
-        _compare("T2.beats_sft", results["Ours"], results["SFT"], ("Ours", "SFT")),
-        _compare("T2.beats_random", results["Ours"], results["Random"], ("Ours", "Random")),
-        _compare("T2.sft_helps", results["SFT"], results["Base"], ("SFT", "Base")),
-        Finding("T2.kept", "reproduced" if {"math", "code"} <= families else
-                "partly" if families & {"math", "code"} else "not reproduced",
-                "kept " + ", ".join(f"{t} (β {mix_info['kept'][t]:.3g}, {family_of(t)})"
-                                    for t in kept)
-                + f" for {complex_task}, which combines math and code"),
+        _compare("T2.beats_sft", runs, base, "Ours", "SFT"),
+        _compare("T2.beats_random", runs, base, "Ours", "Random"),
+        _compare("T2.beats_uniform", runs, base, "Ours", "Uniform"),
+        _compare("T2.sft_helps", runs, base, "SFT", "Base"),
+        Finding("T2.kept", combine([_kept_verdict(k) for k in kept.values()]),
+                "; ".join(f"seed {seed}: kept " + ", ".join(
+                    f"{t} (β {b:.3g}, {family_of(t)})" for t, b in k.items())
+                    for seed, k in kept.items()) + f" for {task}, which combines math and code"),
     ]
-    rows = [[f"{m} (paper, MathBench)", *v] for m, v in TABLE2.items()]
-    rows.append([f"**{ctx.model}** (headprint, {complex_task})",
-                 *(100 * results[a]["accuracy"] for a in ARMS)])
+    rows = [[f"{m} (paper, MathBench)", *v[:3], "", v[3]] for m, v in TABLE2.items()]
+    rows.append([f"**{ctx.model}** (headprint, {task}), mean ± sd over {len(s.seeds)} seeds",
+                 *(format_mean_sd(acc[a], 100) for a in ARMS)])
     rows.append(["held-out loss of the gold program (lower is better)",
-                 *(results[a]["loss"] for a in ARMS)])
-    mixture_rows = [[t, mix_info["coefficients"][t], mix_info["counts"].get(t, 0),
-                     mix_info["random_counts"].get(t, 0)] for t in mix_info["coefficients"]]
+                 *(format_mean_sd(loss[a], 1, ".4f") for a in ARMS)])
+    fits = [[seed, r["mixture"]["r2_by_fit"]["least_squares"],
+             r["mixture"]["r2_by_fit"]["nonnegative"],
+             ", ".join(f"{t} {b:.3g}" for t, b in r["mixture"]["kept"].items())]
+            for seed, r in runs.items()]
     body = ("## Table 2: accuracy (%) on the complex task\n\n"
             + markdown_table(["model", *ARMS], rows)
-            + f"\nTest rows: {results['Base']['n']} of `{complex_task}:test`; target "
-            f"training rows: {s.t2_target_train}; mixture size N = {s.t2_mixture}.\n\n"
-            "## The mixture\n\n"
-            f"Composition fit over all basic tasks: R² {mix_info['r2']:.3f}; kept the top "
-            f"{s.t2_top_k} positive coefficients.\n\n"
-            + markdown_table(["basic task", "β", "rows (Ours)", "rows (Random)"],
-                             mixture_rows))
-    payload = {"arms": {a: {k: v for k, v in r.items() if k not in ("correct",
-                                                                     "loss_per_row")}
-                        for a, r in results.items()},
-               "mixture": mix_info, "paper": TABLE2, "complex_task": complex_task}
-    inputs = [*before_after_target, *(p for pair in basis.values() for p in pair)]
+            + f"\nTest rows: {base['n']} of `{task}:test`; target training rows: "
+            f"{s.t2_target_train}; mixture size N = {s.t2_mixture}; seeds "
+            f"{', '.join(map(str, s.seeds))} (Base is not trained: one evaluation). The "
+            "paper has no Uniform arm.\n\n"
+            "## The mixtures\n\n"
+            f"Composition fit of the target's change over all basic tasks, per seed; β from "
+            f"{'NNLS' if s.t2_nonneg else 'least squares'}; kept the top {s.t2_top_k} "
+            "positive coefficients.\n\n"
+            + markdown_table(["seed", "R² (least squares)", "R² (non-negative)", "kept (β)"],
+                             fits)
+            + "\n" + markdown_table(["seed", "basic task", "β", *(f"rows ({a})"
+                                                                 for a in MIXTURES)],
+                                    _mixture_rows(runs)))
+    strip = ("correct", "loss_per_row")
+    payload = {"arms": {"Base": {k: v for k, v in base.items() if k not in strip},
+                        **{a: {str(seed): {k: v for k, v in r["arms"][a].items()
+                                           if k not in strip} for seed, r in runs.items()}
+                           for a in ARMS[1:]}},
+               "summary": {a: {"accuracy": mean_sd(acc[a]), "loss": mean_sd(loss[a]),
+                               "n_seeds": len(acc[a])} for a in ARMS},
+               "mixtures": {str(seed): r["mixture"] for seed, r in runs.items()},
+               "seeds": list(s.seeds), "paper": TABLE2, "complex_task": task}
+    inputs = [*(p for r in runs.values() for p in r["target"]),
+              *(p for pair in basis.values() for p in pair)]
     page = write_experiment(ctx, NAME, TITLE, body, findings, payload, inputs,
                             time.perf_counter() - started)
     return {"report": page, "findings": findings, **payload}

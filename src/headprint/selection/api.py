@@ -1,194 +1,188 @@
-"""Library calls behind ``headprint select`` and ``headprint mix``: pattern sets and data in,
-training files (``.jsonl``, one row per line, each saying where it came from) and a JSON
-record of the decision out.
+"""Library call behind ``headprint select``: a pool ranked by one of three methods, the top
+``n`` rows of each size written as training files with a JSON record of the decision.
+
+``headprint mix`` lives in :mod:`headprint.selection.api_mix` (re-exported here).
 """
 from __future__ import annotations
 
-import json
+import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
-from headprint.io import atomic_write_json, atomic_write_text
-from headprint.selection.mixture import CompositionMixture
-from headprint.selection.provenance import SelectionError, check_comparable, check_same_model
-from headprint.selection.sampling import random_baseline, random_mixture, tag_row
-from headprint.selection.similarity import PatternSimilaritySelector, top_n
+from headprint.io import atomic_write_json
+from headprint.selection.api_mix import mix_data
+from headprint.selection.provenance import SelectionError, check_same_model
+from headprint.selection.ranking import METHODS, Ranking
+from headprint.selection.rows import load_rows, provenance, write_jsonl
+from headprint.selection.sampling import tag_row
+from headprint.selection.similarity import PatternSimilaritySelector, PoolScores, top_n
 
-__all__ = ["select_data", "mix_data", "write_jsonl", "load_rows", "provenance"]
-
-
-def write_jsonl(path: str | Path, rows: Sequence[Mapping[str, Any]]) -> Path:
-    """Write rows as JSON lines, atomically."""
-    return atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False, default=str)
-                                           + "\n" for r in rows))
+__all__ = ["select", "SelectionResult", "mix_data", "write_jsonl", "load_rows", "provenance",
+           "METHODS"]
 
 
-def load_rows(spec: str | None, pattern_set: Any = None, limit: int | None = None
-              ) -> list[dict]:
-    """Rows of a data spec (task name, ``task:split`` or file), or of the data recorded in
-    ``pattern_set``'s manifest when ``spec`` is None (with the split, limit and seed it
-    records, so that exactly the rows the patterns were computed on come back); ``limit``
-    as in ``load_data``."""
-    from headprint.data import load_data
+@dataclass
+class SelectionResult:
+    """What :func:`select` chose and wrote.
 
-    if spec is None:
-        data = (pattern_set.manifest.get("data") if pattern_set is not None else None) or {}
-        source = data.get("source") if isinstance(data, dict) else data
-        if not source:
-            raise SelectionError("no --data given and the pattern set does not record its data")
-        if not isinstance(data, dict):
-            return list(load_data(source).rows)
-        kept = {k: data[k] for k in ("split", "limit", "seed") if data.get(k) is not None}
-        if kept.get("split") and ":" in source and source.rsplit(":", 1)[1] == kept["split"]:
-            kept.pop("split")  # the source names its split already
-        return list(load_data(source, **kept).rows)
-    return list(load_data(spec, limit=limit).rows)
+    Attributes:
+        by: the method (``pattern``, ``embedding`` or ``random``).
+        chosen: size ``n`` -> the ``n`` chosen ids, best first.
+        scores: the ranking of every candidate (:class:`PoolScores`).
+        summary: the JSON record written to ``out/selection.json``.
+        out: the output folder.
+    """
 
+    by: str
+    chosen: dict[int, list[str]]
+    scores: PoolScores
+    summary: dict[str, Any]
+    out: Path
 
-def provenance(pattern_set: Any, path: str | Path) -> dict[str, Any]:
-    """What a decision was made from: path, model, fingerprint, method, data, size."""
-    m = pattern_set.manifest
-    return {"path": str(path), "name": pattern_set.name, "model": m.get("model"),
-            "model_fingerprint": m.get("model_fingerprint"), "method": m.get("method"),
-            "loss": m.get("loss"), "data": m.get("data"), "n_samples": m.get("n_samples")}
+    @property
+    def seconds(self) -> float:
+        """The method's cost in seconds (representations plus scoring)."""
+        return float(self.summary["cost"]["seconds"])
 
 
-def select_data(target: str | Path, pool: str | Path, sizes: Sequence[int], out: str | Path,
-                data: str | None = None, seed: int = 0) -> dict[str, Any]:
-    """Rank a pool by pattern similarity to a target set; write top-n and random-n files.
+def _model(model: str | None, target_set: Any) -> Any:
+    """Load ``model`` (default: the model the target patterns were measured with) and check
+    it is that model when the target pattern set is known."""
+    from headprint.models import load_model
 
-    Writes into ``out``: ``top-<n>.jsonl`` and ``random-<n>.jsonl`` for every ``n`` (rows
-    with ``score`` = Pearson r and ``rank``), ``scores.jsonl`` (every candidate with its
-    score and rank, so no row is dropped unseen) and ``selection.json`` (inputs, excluded
-    ids, per-size mean scores).
+    name = model or (target_set.manifest.get("model") if target_set is not None else None)
+    if not name:
+        raise SelectionError("embedding selection needs a model: pass --model, or --target "
+                             "(a pattern set that records its model)")
+    loaded = load_model(str(name))
+    expected = target_set.manifest.get("model_fingerprint") if target_set is not None else None
+    if expected and loaded.fingerprint != expected:
+        raise SelectionError(
+            f"model {name} has fingerprint {loaded.fingerprint[:23]} but the target patterns "
+            f"were measured with {expected[:23]}; embed with the same model the patterns "
+            "(and so the pattern selection) used")
+    return loaded
+
+
+def _rank(by: str, pool_rows: list[dict], target_set: Any, pool_set: Any,
+          target_rows: list[dict] | None, model: str | None, seed: int,
+          max_length: int | None, batch_size: int) -> tuple[Ranking, dict[str, Any]]:
+    from headprint.selection import ranking
+
+    pool_ids = [str(r["id"]) for r in pool_rows]
+    if by == "pattern":
+        return ranking.rank_by_pattern(target_set, pool_set, pool_ids), {}
+    if by == "random":
+        target_ids = (target_set.sample_ids if target_set is not None else
+                      [str(r["id"]) for r in target_rows or []])
+        return ranking.rank_randomly(pool_ids, target_ids, seed), {}
+    loaded = _model(model, target_set)
+    if target_rows is None:
+        if target_set is None:
+            raise SelectionError("--by embedding needs the target rows: --target-data or "
+                                 "--target (a pattern set that records its data)")
+        target_rows = load_rows(None, target_set)
+    recorded = [s.manifest.get("max_length") for s in (pool_set, target_set) if s is not None]
+    length = int(max_length or next((m for m in recorded if m), 1024))
+    ranked = ranking.rank_by_embedding(loaded.model, loaded.tokenizer, target_rows, pool_rows,
+                                       length, batch_size)
+    return ranked, {"model": {"name": loaded.name, "fingerprint": loaded.fingerprint},
+                    "max_length": length, "n_target_rows": len(target_rows)}
+
+
+def select(out: str | Path, sizes: Sequence[int], *, by: str = "pattern",
+           target: str | Path | None = None, pool: str | Path | None = None,
+           data: str | None = None, target_data: str | None = None,
+           model: str | None = None, seed: int = 0, max_length: int | None = None,
+           batch_size: int = 8) -> SelectionResult:
+    """Rank a pool by ``by`` and write its top ``n`` rows for every ``n`` in ``sizes``.
+
+    Writes into ``out`` (the same files for every method): ``top-<n>.jsonl`` (rows tagged
+    with ``source_task``/``source_id``, ``score`` and ``rank``), ``scores.jsonl`` (every
+    candidate, ranked) and ``selection.json`` (method, cost in seconds, inputs, excluded
+    and unscored ids, mean score per size).
 
     Args:
-        target: pattern-set folder of the target set (mean pattern used).
-        pool: pattern-set folder of the pool, with per-sample patterns.
-        sizes: the ``n`` to select, e.g. ``[100, 300, 500]``.
-        data: the pool's rows (task or file); default: the data recorded in the pool.
-        seed: seed of the random baselines.
+        by: ``pattern`` (needs ``target`` and ``pool``), ``embedding`` (needs a model and
+            the target rows: ``model``/``target_data``, or a ``target`` pattern set whose
+            manifest records both), or ``random``.
+        target, pool: pattern-set folders (pool with per-sample patterns for ``pattern``).
+        data: the pool's rows (task or file); default: the data recorded in ``pool``.
+        target_data: the target set's rows; default: the data recorded in ``target``.
+        model: model for ``embedding``; default: the one recorded in ``target`` (checked
+            by fingerprint).
+        seed: seed of ``random``. max_length, batch_size: encoding of ``embedding``
+            (default length: the pattern sets' own).
 
     Raises:
-        SelectionError: see :class:`PatternSimilaritySelector`; pool ids missing from data.
+        SelectionError: unknown method, missing inputs, a size outside ``1 … candidates``
+            (checked before anything is written), and as the rankers.
     """
     from headprint.patterns.artifact import PatternSet
 
-    target_set, pool_set = PatternSet.load(target), PatternSet.load(pool)
-    scores = PatternSimilaritySelector().fit(target_set).score(pool_set)
+    if by not in METHODS:
+        raise SelectionError(f"unknown selection method {by!r}; choose one of "
+                             f"{', '.join(METHODS)}")
+    started = time.perf_counter()
+    target_set = PatternSet.load(target) if target is not None else None
+    pool_set = PatternSet.load(pool) if pool is not None else None
+    if by == "pattern":  # cheap checks before any data is read
+        if target_set is None or pool_set is None:
+            raise SelectionError("--by pattern needs --target and --pool pattern sets")
+        PatternSimilaritySelector().fit(target_set).check_pool(pool_set)
+    if target_set is not None and pool_set is not None:
+        check_same_model(target_set, pool_set, f"target {target_set.name!r}",
+                         f"pool {pool_set.name!r}")
+    if data is None and pool_set is None:
+        raise SelectionError("give the pool's rows (--data) or its pattern set (--pool)")
+    pool_rows = load_rows(data, pool_set)
+    unusable: list[str] = []
+    if pool_set is not None:  # one candidate set for every method: the rows with a pattern
+        measured = set(pool_set.sample_ids)
+        unusable = [str(r["id"]) for r in pool_rows if str(r["id"]) not in measured]
+        pool_rows = [r for r in pool_rows if str(r["id"]) in measured]
+        if unusable:
+            warnings.warn(
+                f"{len(unusable)} rows of the pool data have no pattern in {pool} (e.g. "
+                f"{', '.join(unusable[:3])}; the pattern stage excludes rows whose response "
+                "max_length cut away, so they cannot be trained on either); they are not "
+                "candidates of any method and are listed under 'not_scored'", UserWarning,
+                stacklevel=2)
+    target_rows = load_rows(target_data) if target_data is not None else None
+    ranked, extra = _rank(by, pool_rows, target_set, pool_set, target_rows, model, seed,
+                          max_length, batch_size)
+    rows = {str(r["id"]): r for r in pool_rows}  # ids are unique: the rankers checked
+    scores = ranked.scores
     sizes = sorted({int(n) for n in sizes})
-    for n in sizes:  # validate every size before writing anything
-        top_n(scores, n)
-    rows = {str(r["id"]): r for r in load_rows(data, pool_set)}
-    missing = [i for i in scores.ids if i not in rows]
-    if missing:
-        raise SelectionError(f"{len(missing)} pool ids are not in the pool data "
-                             f"({', '.join(missing[:5])}); pass the data the pool patterns "
-                             "were computed on with --data")
-    pool_ids = set(pool_set.sample_ids)
-    unscored = [i for i in rows if i not in pool_ids]
-    if unscored:
-        warnings.warn(
-            f"{len(unscored)} rows of the pool data have no pattern in {pool} (e.g. "
-            f"{', '.join(unscored[:3])}; the pattern stage excludes rows whose response was "
-            "truncated away, see its manifest); they cannot be ranked and are listed in "
-            "selection.json under 'not_scored'", UserWarning, stacklevel=2)
+    chosen = {n: top_n(scores, n).ids for n in sizes}  # validates every size first
     rank = scores.rank_of()
-    score_of = dict(zip(scores.ids, scores.scores.tolist()))
-    task = pool_set.name
+    score_of = {i: (None if v != v else v) for i, v in zip(scores.ids, scores.scores.tolist())}
+    task = pool_set.name if pool_set is not None else Path(str(data)).stem
     out = Path(out)
-
-    def tagged(ids: list[str]) -> list[dict]:
-        return [tag_row(rows[i], task, score=score_of[i], rank=rank[i]) for i in ids]
-
-    def mean(ids: list[str]) -> float:
-        vals = [score_of[i] for i in ids if score_of[i] == score_of[i]]
-        return sum(vals) / len(vals) if vals else float("nan")
-
     per_size = {}
-    for n in sizes:
-        chosen = top_n(scores, n).ids
-        drawn = random_baseline(scores.ids, n, seed)
-        write_jsonl(out / f"top-{n}.jsonl", tagged(chosen))
-        write_jsonl(out / f"random-{n}.jsonl", tagged(drawn))
-        per_size[str(n)] = {"top": f"top-{n}.jsonl", "random": f"random-{n}.jsonl",
-                            "mean_score_top": mean(chosen), "mean_score_random": mean(drawn)}
-    ranked = [scores.ids[i] for i in scores.order]
-    write_jsonl(out / "scores.jsonl", [{"id": i, "score": score_of[i], "rank": rank[i]}
-                                       for i in ranked])
+    for n, ids in chosen.items():
+        write_jsonl(out / f"top-{n}.jsonl",
+                    [tag_row(rows[i], task, score=score_of[i], rank=rank[i]) for i in ids])
+        defined = [score_of[i] for i in ids if score_of[i] is not None]
+        per_size[str(n)] = {"file": f"top-{n}.jsonl", "mean_score":
+                            sum(defined) / len(defined) if defined else None}
+    write_jsonl(out / "scores.jsonl", [{"id": scores.ids[i], "score": score_of[scores.ids[i]],
+                                        "rank": rank[scores.ids[i]]} for i in scores.order])
     summary = {
-        "method": "pearson(per-sample pattern, target mean pattern) over L*H heads (Eq. 5)",
-        "target": provenance(target_set, target), "pool": provenance(pool_set, pool),
-        "data": data, "seed": seed, "n_pool": len(pool_set.sample_ids),
-        "n_candidates": len(scores.ids), "excluded_overlap": scores.excluded,
-        "not_scored": unscored,
-        "n_undefined_scores": int(sum(1 for s in score_of.values() if s != s)),
+        "by": by, "method": ranked.description,
+        "cost": {**ranked.cost, "wall_seconds": time.perf_counter() - started},
+        "target": provenance(target_set, target) if target_set is not None else None,
+        "pool": provenance(pool_set, pool) if pool_set is not None else None,
+        "data": data, "target_data": target_data, "seed": seed, **extra,
+        "n_pool": len(rows) + len(unusable), "n_candidates": len(scores.ids),
+        "excluded_overlap": scores.excluded,
+        "not_scored": unusable + ranked.not_scored,
+        "n_undefined_scores": (sum(1 for v in score_of.values() if v is None)
+                               if by != "random" else 0),
         "sizes": per_size,
     }
+    summary["seconds"] = summary["cost"]["seconds"]
     atomic_write_json(out / "selection.json", summary)
-    return summary
-
-
-def _fit_path(out: Path) -> Path:
-    return out.with_name(out.stem + ".fit.json")
-
-
-def mix_data(target: tuple[str | Path, str | Path],
-             basis: Mapping[str, tuple[str | Path, str | Path, str]], size: int,
-             out: str | Path, top_k: int = 2, random: bool = False, seed: int = 0,
-             pool_per_task: int | None = None) -> dict[str, Any]:
-    """Build a training mixture of basic tasks (Eq. 4) or its random baseline.
-
-    Args:
-        target: ``(before, after)`` pattern-set folders of the complex task.
-        basis: name -> ``(before, after, data)``: the basic task's pattern sets and rows.
-        size: number of rows ``N``.
-        out: the ``.jsonl`` training file; the fit goes beside it as ``<stem>.fit.json``.
-        random: draw ``N`` rows uniformly from the union of every basic task instead.
-        pool_per_task: candidate rows per basic task (``load_data``'s seeded ``limit``);
-            the same candidates serve both the mixture and its random baseline, so a large
-            task does not crowd the random baseline (default: all rows).
-
-    Raises:
-        SelectionError: a basic task's "before" pattern comes from another model than the
-            target's, patterns of another shape or method, too few rows.
-    """
-    from headprint.analysis import change
-    from headprint.patterns.artifact import PatternSet
-
-    if not basis:
-        raise SelectionError("a mixture needs at least one --basis task")
-    t_before, t_after = PatternSet.load(target[0]), PatternSet.load(target[1])
-    check_comparable(t_before, t_after, "target before", "target after")
-    deltas, inputs = {}, {}
-    for name, (before, after, spec) in basis.items():
-        b_before, b_after = PatternSet.load(before), PatternSet.load(after)
-        check_same_model(t_before, b_before, "target before", f"basis {name!r} before")
-        check_comparable(t_after, b_after, "target after", f"basis {name!r} after")
-        deltas[name] = change(b_before.mean, b_after.mean)
-        inputs[name] = {"before": provenance(b_before, before),
-                        "after": provenance(b_after, after), "data": spec}
-    mixture = CompositionMixture(top_k=top_k).fit(change(t_before.mean, t_after.mean), deltas)
-    if random:
-        rows_by_task = {name: load_rows(basis[name][2], limit=pool_per_task)
-                        for name in basis}
-        rows = random_mixture(rows_by_task, int(size), seed)
-    else:
-        counts = mixture.allocate(int(size))
-        rows_by_task = {name: load_rows(basis[name][2], limit=pool_per_task)
-                        for name, c in counts.items() if c}
-        rows = mixture.draw(rows_by_task, int(size), seed)
-    out = Path(out)
-    write_jsonl(out, rows)
-    counts_drawn: dict[str, int] = {}
-    for row in rows:
-        counts_drawn[row["source_task"]] = counts_drawn.get(row["source_task"], 0) + 1
-    summary = {"kind": "random" if random else "composition", "size": int(size),
-               "seed": seed, "pool_per_task": pool_per_task, "counts": counts_drawn,
-               "file": out.name,
-               "target": {"before": provenance(t_before, target[0]),
-                          "after": provenance(t_after, target[1])},
-               "basis": inputs, **mixture.summary()}
-    atomic_write_json(_fit_path(out), summary)
-    return summary
+    return SelectionResult(by, chosen, scores, summary, out)

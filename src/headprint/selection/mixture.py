@@ -4,6 +4,8 @@
 ``Δ_target ≈ Σ_k β_k Δ_k`` by least squares over the ``L·H`` heads
 (:func:`headprint.analysis.fit_composition`, all basic tasks at once, as the paper does
 before keeping its top two), then keeps the ``top_k`` largest *positive* coefficients.
+With ``nonnegative=True`` the coefficients come from the non-negative fit (scipy NNLS)
+instead; both fits are made and both R² reported either way.
 ``allocate(N)`` turns them into row counts ``N_k = N · β_k / Σ_kept β`` and ``draw`` picks
 the rows.
 
@@ -60,23 +62,27 @@ class CompositionMixture:
     Args:
         top_k: keep at most this many basic tasks (those with the largest positive β).
         intercept: fit ``Δ_target ≈ b0 + Σ β_k Δ_k`` (the paper's Eq. 3 has no intercept).
+        nonnegative: take β from the non-negative fit (NNLS) rather than least squares.
 
     Learned state (after :meth:`fit`): ``fit_`` (the :class:`CompositionFit` over every
-    basic task), ``coefficients_`` (name -> β, all tasks), ``weights_`` (name -> β of the
-    kept tasks, largest first), ``dropped_`` (name -> why the task contributes nothing).
+    basic task that β comes from), ``fits_`` (``{"least_squares", "nonnegative"}``: both
+    fits), ``coefficients_`` (name -> β, all tasks), ``weights_`` (name -> β of the kept
+    tasks, largest first), ``dropped_`` (name -> why the task contributes nothing).
     """
 
-    def __init__(self, top_k: int = 2, intercept: bool = False):
+    def __init__(self, top_k: int = 2, intercept: bool = False, nonnegative: bool = False):
         self.top_k = top_k
         self.intercept = intercept
+        self.nonnegative = nonnegative
 
     def fit(self, target_delta: Any, basis_deltas: Mapping[str, Any]) -> "CompositionMixture":
         """Fit β on ``target_delta [L, H]`` and ``basis_deltas`` (name -> ``[L, H]``)."""
-        from headprint.analysis import fit_composition
+        from headprint.analysis import fit_both
 
         if int(self.top_k) < 1:
             raise SelectionError(f"top_k must be at least 1, got {self.top_k}")
-        self.fit_ = fit_composition(target_delta, dict(basis_deltas), intercept=self.intercept)
+        self.fits_ = fit_both(target_delta, dict(basis_deltas), intercept=self.intercept)
+        self.fit_ = self.fits_["nonnegative" if self.nonnegative else "least_squares"]
         self.coefficients_ = dict(self.fit_.coefficients)
         scale = max((abs(b) for b in self.coefficients_.values() if math.isfinite(b)),
                     default=0.0)
@@ -134,10 +140,13 @@ class CompositionMixture:
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready description of the fit and of what was kept and why."""
-        out = {"top_k": int(self.top_k), "intercept": bool(self.intercept)}
+        out = {"top_k": int(self.top_k), "intercept": bool(self.intercept),
+               "nonnegative": bool(self.nonnegative)}
         if hasattr(self, "fit_"):
             out.update(fit=self.fit_.summary(), kept=dict(self.weights_),
-                       dropped=dict(self.dropped_))
+                       dropped=dict(self.dropped_),
+                       fits={k: f.summary() for k, f in self.fits_.items()},
+                       r2={k: f.r2 for k, f in self.fits_.items()})
             if self.weights_:
                 out["proportions"] = self.proportions()
         return out

@@ -13,7 +13,8 @@ import numpy as np
 
 from headprint.selection.provenance import SelectionError
 
-__all__ = ["random_baseline", "random_mixture", "draw_rows", "tag_row", "task_rng"]
+__all__ = ["random_baseline", "random_mixture", "uniform_mixture", "draw_rows", "tag_row",
+           "task_rng", "equal_counts"]
 
 
 def task_rng(seed: int, task: str = "") -> np.random.Generator:
@@ -95,3 +96,33 @@ def random_mixture(rows_by_task: Mapping[str, Sequence[Mapping[str, Any]]], n: i
                              f"{len(union)} rows of {', '.join(names)}")
     picked = task_rng(seed, "random-mixture").choice(len(union), size=n, replace=False)
     return [tag_row(union[int(i)][1], union[int(i)][0]) for i in picked]
+
+
+def equal_counts(names: Sequence[str], n: int) -> dict[str, int]:
+    """``n`` rows split as evenly as possible over ``names``: ``n // K`` each, and the
+    remainder one each to the first tasks in order (so counts differ by at most one)."""
+    if not names:
+        raise SelectionError("a uniform mixture needs at least one basic task")
+    base, extra = divmod(int(n), len(names))
+    return {name: base + (1 if i < extra else 0) for i, name in enumerate(names)}
+
+
+def uniform_mixture(rows_by_task: Mapping[str, Sequence[Mapping[str, Any]]], n: int,
+                    seed: int = 0, tasks: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """The uniform-mixture baseline: ``n`` rows, an equal share from every listed task
+    (:func:`equal_counts`), each task's rows drawn uniformly (:func:`draw_rows`), tagged
+    and shuffled (seeded). Unlike :func:`random_mixture`, a task's share does not grow
+    with its number of rows.
+
+    Raises:
+        SelectionError: no tasks, a task without rows given, or fewer rows than its share.
+    """
+    names = list(rows_by_task) if tasks is None else list(tasks)
+    missing = [t for t in names if t not in rows_by_task]
+    if missing:
+        raise SelectionError(f"no rows given for task(s) {', '.join(missing)}")
+    counts = equal_counts(names, n)
+    mixed = [tag_row(row, task) for task, count in counts.items()
+             for row in draw_rows(rows_by_task[task], count, seed, task)]
+    order = task_rng(seed, "uniform-order").permutation(len(mixed))
+    return [mixed[int(i)] for i in order]

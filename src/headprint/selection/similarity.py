@@ -111,13 +111,9 @@ class PatternSimilaritySelector:
         if not hasattr(self, "target_pattern_"):
             raise SelectionError("call fit(target) before score or select")
 
-    def score(self, pool: Any) -> PoolScores:
-        """Pearson r of every candidate row of ``pool`` (needs ``pool.per_sample [N, L, H]``).
-
-        Raises:
-            SelectionError: not fitted; pool without per-sample patterns; pool from another
-                model than the target; ids missing, duplicated or not matching the rows.
-        """
+    def check_pool(self, pool: Any) -> None:
+        """Raise :class:`SelectionError` unless ``pool`` can be scored against the target:
+        same model, per-sample patterns present."""
         self._check_fitted()
         check_same_model(self.target_, pool, f"target {self.target_.name!r}",
                          f"pool {pool.name!r}")
@@ -125,6 +121,15 @@ class PatternSimilaritySelector:
             raise SelectionError(
                 f"pool {pool.name!r} has no per-sample patterns; recompute it with "
                 "`headprint patterns --per-sample`")
+
+    def score(self, pool: Any) -> PoolScores:
+        """Pearson r of every candidate row of ``pool`` (needs ``pool.per_sample [N, L, H]``).
+
+        Raises:
+            SelectionError: not fitted; pool without per-sample patterns; pool from another
+                model than the target; ids missing, duplicated or not matching the rows.
+        """
+        self.check_pool(pool)
         ids = pool.sample_ids
         n_rows = int(pool.per_sample.shape[0])
         if len(ids) != n_rows:
