@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from headprint.errors import HeadprintError
+
 __all__ = ["AttentionLayout", "FAMILIES", "attention_layout", "UnsupportedModelError"]
 
 
-class UnsupportedModelError(ValueError):
+class UnsupportedModelError(HeadprintError, ValueError):
     """The model's family is not in ``FAMILIES`` and no generic layout could be found."""
 
 

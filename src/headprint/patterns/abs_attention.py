@@ -19,6 +19,7 @@ from typing import Iterator
 
 import torch
 
+from headprint.errors import HeadprintError
 from headprint.patterns.capture import ScoreRecorder
 from headprint.patterns.tiled_attention import TiledAbsAttention, TileSpec
 
@@ -28,7 +29,7 @@ ABS_ATTENTION = "headprint_abs"
 _ACTIVE: dict[str, object] = {}
 
 
-class UnsupportedAttentionError(ValueError):
+class UnsupportedAttentionError(HeadprintError, ValueError):
     """The attention call uses a feature the tiled ``abs`` backward does not implement."""
 
 

@@ -11,6 +11,7 @@ import torch
 
 from headprint import __version__
 from headprint.distributed import init_distributed
+from headprint.errors import HeadprintError
 from headprint.models import DEFAULT_MODEL, LoadedModel, load_model
 from headprint.models.architecture import attention_layout
 from headprint.patterns.artifact import MANIFEST_FILE, PatternSet, PatternSetError
@@ -22,7 +23,7 @@ __all__ = ["PatternConfig", "compute_patterns", "run_patterns", "OutputExistsErr
 log = logging.getLogger(__name__)
 
 
-class OutputExistsError(FileExistsError):
+class OutputExistsError(HeadprintError, FileExistsError):
     """The output folder already holds a different artifact."""
 
 

@@ -22,6 +22,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from headprint import __version__
+from headprint.errors import HeadprintError
 from headprint.io import atomic_write_json, atomic_write_with
 
 __all__ = ["PatternSet", "PatternSetError", "REQUIRED_MANIFEST_KEYS", "load_pattern_set"]
@@ -35,7 +36,7 @@ REQUIRED_MANIFEST_KEYS = (
 )
 
 
-class PatternSetError(ValueError):
+class PatternSetError(HeadprintError, ValueError):
     """A pattern set is missing, malformed, or incompatible with another one."""
 
 

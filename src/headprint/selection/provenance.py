@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from headprint.errors import HeadprintError
+
 __all__ = ["SelectionError", "describe_model", "check_same_model", "check_comparable"]
 
 
-class SelectionError(ValueError):
+class SelectionError(HeadprintError, ValueError):
     """Inputs that cannot produce a sound data choice (another model, no per-sample
     patterns, a request for more rows than exist)."""
 
