@@ -49,7 +49,7 @@ def test_different_artifact_refused_unless_overwrite(tiny_model_dir, rows_file, 
     out = tmp_path / "out"
     args = ["--model", str(tiny_model_dir), "--data", str(rows_file), "--out", str(out)]
     assert _patterns(*args) == 0
-    assert _patterns(*args, "--loss", "batch") == 1
+    assert _patterns(*args, "--loss", "batch") == 2
     assert "--overwrite" in capsys.readouterr().err
     assert PatternSet.load(out).manifest["loss"] == "sample"  # nothing lost
     assert _patterns(*args, "--loss", "batch", "--overwrite") == 0
@@ -58,14 +58,14 @@ def test_different_artifact_refused_unless_overwrite(tiny_model_dir, rows_file, 
 
 def test_bad_inputs_name_the_problem(tiny_model_dir, tmp_path, capsys):
     model = ["--model", str(tiny_model_dir), "--out", str(tmp_path / "o")]
-    assert _patterns(*model, "--data", "no-such-task") == 1
+    assert _patterns(*model, "--data", "no-such-task") == 2
     err = capsys.readouterr().err
     assert "no-such-task" in err and "gsm8k" in err and "hellaswag" in err
-    assert _patterns(*model, "--data", str(tmp_path / "missing.jsonl")) == 1
+    assert _patterns(*model, "--data", str(tmp_path / "missing.jsonl")) == 2
     assert "missing.jsonl" in capsys.readouterr().err
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"prompt": "a", "completion": "b"}\n{"prompt": "c"}\n')
-    assert _patterns(*model, "--data", str(bad)) == 1
+    assert _patterns(*model, "--data", str(bad)) == 2
     err = capsys.readouterr().err
     assert "bad.jsonl" in err and "2" in err and "completion" in err
     assert _patterns(*model, "--data", str(bad), "--skip-bad") == 0
@@ -73,10 +73,10 @@ def test_bad_inputs_name_the_problem(tiny_model_dir, tmp_path, capsys):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
     assert _patterns("--model", str(tiny_model_dir), "--out", str(tmp_path / "e"),
-                     "--data", str(empty)) == 1
+                     "--data", str(empty)) == 2
     assert "empty" in capsys.readouterr().err.lower()
     assert _patterns("--model", "no-such-model", "--data", "gsm8k",
-                     "--out", str(tmp_path / "m")) == 1
+                     "--out", str(tmp_path / "m")) == 2
     assert "smollm2-135m" in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
 
