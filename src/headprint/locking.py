@@ -50,16 +50,23 @@ def _read_holder(folder: Path) -> str:
 
 
 def check_output_folder(folder: str | Path) -> Path:
-    """``folder`` as a Path, if it can be an output folder (absent, or a folder).
+    """``folder`` as a Path, if it can be an output folder (absent, or a writable folder).
+
+    Checked before anything slow (loading a model), so a wrong ``--out`` fails at once.
 
     Raises:
         NotADirectoryError: ``folder`` (or a parent of it) is a file.
+        PermissionError: the nearest existing folder on the way is not writable.
     """
     folder = Path(folder)
     for path in (folder, *folder.parents):
-        if path.exists() and not path.is_dir():
-            raise NotADirectoryError(20, "exists and is not a folder; choose another output "
-                                     "folder", str(path))
+        if path.exists():
+            if not path.is_dir():
+                raise NotADirectoryError(20, "exists and is not a folder; choose another "
+                                         "output folder", str(path))
+            if not os.access(path, os.W_OK | os.X_OK):
+                raise PermissionError(13, "Permission denied (not writable)", str(path))
+            break
     return folder
 
 
