@@ -173,7 +173,8 @@ def _disagreement(mean: torch.Tensor, per_sample: torch.Tensor | None,
     """What in tensors, manifest and tensor-file metadata disagrees, or None.
 
     Only keys that are present are checked, so partial manifests (tests, in-memory sets)
-    pass; a pattern set made by headprint has them all.
+    pass; a pattern set made by headprint has them all. ``n_samples``, ``len(sample_ids)``,
+    the rows of ``per_sample`` and the count recorded in the tensor file must be equal.
     """
     if mean.dim() != 2:
         return f"mean must be [L, H], got shape {tuple(mean.shape)}"
@@ -184,7 +185,7 @@ def _disagreement(mean: torch.Tensor, per_sample: torch.Tensor | None,
     counts = {}
     if "n_samples" in manifest:
         counts["manifest n_samples"] = manifest["n_samples"]
-    if isinstance(manifest.get("sample_ids"), list):
+    if manifest.get("sample_ids"):  # an empty list: ids not recorded (synthetic sets)
         counts["len(sample_ids)"] = len(manifest["sample_ids"])
     if per_sample is not None:
         counts["per_sample rows"] = int(per_sample.shape[0])
