@@ -227,7 +227,7 @@ def run_patterns_detailed(config: PatternConfig, out: str | Path, overwrite: boo
         with lock:
             previous = _existing_key(out)
             if previous == key and not overwrite:
-                log.info("%s already holds this pattern set; nothing to do", out)
+                log.debug("%s already holds this pattern set; nothing to do", out)
                 return PatternRun(PatternSet.load(out), "unchanged")
             if previous is not None:
                 _refuse_other(out, overwrite)

@@ -100,7 +100,8 @@ class ShardPlan:
                     path.unlink()
                     stale += 1
             if stale:
-                log.info("removed %d stale file(s) of another run from %s", stale, self.folder)
+                log.info("removed %d stale file(s) (another run, shard size or a killed write) "
+                         "from %s", stale, self.folder)
         _barrier(self.world_size)  # no rank looks for finished shards before the clean-up
         return [i for i in range(len(shard_ids)) if self.shard_path(i).exists()]
 
