@@ -239,7 +239,7 @@ def run_patterns_detailed(config: PatternConfig, out: str | Path, overwrite: boo
                                       per_sample=config.per_sample, plan=plan,
                                       progress=progress, name=config.name)
             if result is not None:
-                if _existing_key(out) not in (None, previous):
+                if _existing_key(out) not in (None, previous, key):
                     _refuse_other(out, overwrite, late=True)
                 result.manifest.update(run_key=key, world_size=dist.world_size, device=device)
                 result.save(out)

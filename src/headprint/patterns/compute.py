@@ -1,13 +1,14 @@
 """Compute activation patterns over a dataset: batching, sharding, resuming, progress.
 
 Samples are cut into shards of ``shard_size`` consecutive samples. Each shard's per-sample
-scores are saved to ``<out>/.shards/`` as soon as they are done, together with what they were
-made from (run key, shard size, index, sample ids), so a killed run started again with the
-same arguments skips finished shards, and a run with other arguments never reuses them. Under ``torchrun`` the shards not yet
-on disk are dealt round-robin over the ranks (so a resumed run stays balanced, whichever
-ranks had finished their part); rank 0 merges the shards, in sample order, into one pattern
-set. A shard's scores depend only on its samples (batches are formed inside a shard), so
-the result does not depend on the number of processes or on interruptions.
+scores are saved to ``<out>/.shards/`` as soon as they are done, together with what they
+were made from (run key, shard size, index, sample ids), so a killed run started again with
+the same arguments skips finished shards, and a run with other arguments never reuses them.
+Under ``torchrun`` the shards not yet on disk are dealt round-robin over the ranks (so a
+resumed run stays balanced, whichever ranks had finished their part); rank 0 merges the
+shards, in sample order, checking each is still this run's, into one pattern set. A shard's
+scores depend only on its samples (batches are formed inside a shard), so the result does
+not depend on the number of processes or on interruptions.
 """
 from __future__ import annotations
 
