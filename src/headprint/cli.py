@@ -12,6 +12,8 @@ import logging
 import os
 import sys
 
+from headprint.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, HeadprintError
+
 __all__ = ["main", "build_parser"]
 
 COMMAND_MODULES = (
@@ -26,8 +28,13 @@ COMMAND_MODULES = (
 )
 
 
-class UserError(Exception):
-    """An error caused by the user's input; printed without a traceback."""
+# Problems of the user's environment (a path that is missing, taken, read-only or of the
+# wrong kind): reported like HeadprintError, since the message names the path.
+ENVIRONMENT_ERRORS = (FileNotFoundError, FileExistsError, PermissionError, IsADirectoryError,
+                      NotADirectoryError)
+
+INTERRUPTED = ("interrupted. Finished work is kept (pattern shards, training checkpoints, "
+               "experiment steps): run the same command again to resume.")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,21 +57,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def error_message(err: BaseException) -> str:
+    """One line for a user-facing error: an OSError as ``path: reason``, else its text."""
+    if isinstance(err, OSError) and err.strerror:
+        where = f"{err.filename}: " if err.filename else ""
+        also = f" -> {err.filename2}" if err.filename2 else ""
+        return f"{where}{err.strerror}{also}"
+    return " ".join(str(err).split("\n")).strip() or type(err).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Exit codes: 0 done, 2 a user-facing error (one line on stderr, no
+    traceback), 130 interrupted (Ctrl-C). Any other exception is a bug and propagates with
+    its traceback; ``HEADPRINT_DEBUG=1`` shows the traceback of user-facing errors too."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
-        return 2
+        return EXIT_USER_ERROR
     try:
         result = args.func(args)
-    except (UserError, ValueError, FileNotFoundError, FileExistsError, KeyError) as err:
+    except (HeadprintError, *ENVIRONMENT_ERRORS) as err:
         if os.environ.get("HEADPRINT_DEBUG"):
             raise
-        message = err.args[0] if isinstance(err, KeyError) and err.args else err
-        print(f"headprint {args.command}: error: {message}", file=sys.stderr)
-        return 1
+        print(f"headprint {args.command}: error: {error_message(err)}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        if os.environ.get("HEADPRINT_DEBUG"):
+            raise
+        print(f"\nheadprint {args.command}: {INTERRUPTED}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return int(result or 0)
 
 

@@ -206,7 +206,7 @@ def test_real_cli_registers_commands_and_reports_errors(save_set, base, capsys):
 
     a = save_set("smol", base, name="gsm8k", model="SmolLM2-135M")
     b = save_set("gemma", torch.rand(3, 5), name="gsm8k", model="gemma-3-270m")
-    assert main(["compare", str(a), str(b)]) == 1
+    assert main(["compare", str(a), str(b)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("headprint compare: error:") and "gemma-3-270m" in err
     assert main(["stats", str(a), "--n-boot", "20", "--no-figures"]) == 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 
 import pytest
 
@@ -125,3 +126,31 @@ def test_duplicate_ids(tmp_path):
     with pytest.raises(DataError, match="duplicate id 'x'.*first at .*d.jsonl:1"):
         load_file(path)
     assert load_file(path, skip_bad=True)[1] == 1
+
+
+@pytest.mark.parametrize("suffix,content,line", [
+    (".jsonl", b'{"prompt": "a", "completion": "b"}\n\n{"prompt": "\xff", "completion": "d"}\n',
+     3),
+    (".csv", b"prompt,completion\na,b\nc,d\ncaf\xe9,x\n", 4),
+    (".json", b'[\n{"prompt": "a", "completion": "b"},\n{"prompt": "\xc3", "completion": "d"}\n]',
+     3),
+])
+def test_non_utf8_bytes_name_file_and_line(tmp_path, suffix, content, line):
+    path = tmp_path / f"rows{suffix}"
+    path.write_bytes(content)
+    with pytest.raises(DataError) as info:
+        load_file(path)
+    assert f"{path}:{line}: not UTF-8 text" in str(info.value)
+
+
+def test_skipped_rows_are_listed_in_a_warning(tmp_path, caplog):
+    path = tmp_path / "rows.jsonl"
+    path.write_bytes(b'{"prompt": "a", "completion": "b"}\n{"prompt": "\xff"}\nnot json\n'
+                     b'{"prompt": "c"}\n')
+    with caplog.at_level(logging.WARNING):
+        rows, skipped = load_file(path, skip_bad=True)
+    assert len(rows) == 1 and skipped == 3
+    [message] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert f"skipped 3 bad row(s) of {path}" in message
+    for where in (f"{path}:2: not UTF-8", f"{path}:3: not valid JSON", f"{path}:4: missing"):
+        assert where in message

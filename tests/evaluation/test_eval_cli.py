@@ -41,6 +41,39 @@ def test_default_out_sits_beside_a_local_model(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert default_out(str(final)) == str(tmp_path / "R" / "eval-final")
     assert default_out("R/final") == str(tmp_path / "R" / "eval-final")
-    # a name that is not a folder here (built-in or hub id) stays in the current folder
-    assert default_out("smollm2-135m") == "eval-smollm2-135m"
-    assert default_out("HuggingFaceTB/SmolLM2-135M") == "eval-SmolLM2-135M"
+
+
+def test_builtin_model_without_out_is_refused(tmp_path, monkeypatch, capsys):
+    """A built-in or hub name has no folder to sit beside: --out is required, and nothing is
+    written into the current folder."""
+    monkeypatch.chdir(tmp_path)
+    for model in ("smollm2-135m", "HuggingFaceTB/SmolLM2-135M"):
+        assert main(["eval", "--model", model, "--task", "gsm8k", "--limit", "1"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("headprint eval: error:") and "--out" in err and model in err
+        assert len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_second_eval_keeps_the_first_tasks_results(eval_model_dir, tmp_path, capsys):
+    """Two runs into one folder (here the default one beside the model): the second task's
+    results join the first's instead of replacing them."""
+    args = ["eval", "--model", str(eval_model_dir), "--limit", "2", "--max-gen-toks", "4"]
+    assert main([*args, "--task", "arc-easy"]) == 0
+    out = eval_model_dir.parent / f"eval-{eval_model_dir.name}"
+    first = json.loads((out / "results.json").read_text())["tasks"]["arc-easy"]
+    assert main([*args, "--task", "winogrande"]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert set(results["tasks"]) == {"arc-easy", "winogrande"}
+    assert results["tasks"]["arc-easy"] == first
+    assert results["config"]["tasks"] == ["arc-easy", "winogrande"]
+    assert {p.name for p in (out / "samples").iterdir()} == {"arc-easy.jsonl",
+                                                            "winogrande.jsonl"}
+    markdown = (out / "results.md").read_text()
+    assert "| arc-easy |" in markdown and "| winogrande |" in markdown
+    # Other settings would mix incomparable numbers: refused, the results kept.
+    before = (out / "results.json").read_text()
+    assert main([*args[:-4], "--limit", "3", "--task", "winogrande"]) == 2
+    err = capsys.readouterr().err
+    assert "results.json" in err and "limit" in err
+    assert (out / "results.json").read_text() == before

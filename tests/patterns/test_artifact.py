@@ -53,3 +53,59 @@ def test_failed_write_keeps_previous_artifact(tmp_path, monkeypatch):
     assert json.loads((tmp_path / "manifest.json").read_text())["model"] == "first"
     assert torch.equal(PatternSet.load(tmp_path).mean, torch.ones(2, 2))
     assert not list(tmp_path.glob(".*tmp"))
+
+
+def _saved(folder, n=6, per_sample=True):
+    stack = torch.rand(n, 3, 4)
+    manifest = {"model": "m", "n_samples": n, "sample_ids": [f"s{i}" for i in range(n)]}
+    PatternSet(stack.mean(0), manifest, stack if per_sample else None).save(folder)
+    return folder
+
+
+def _edit_manifest(folder, **changes):
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest.update(changes)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize("per_sample", [True, False])
+def test_load_refuses_a_manifest_that_overstates_the_samples(tmp_path, per_sample):
+    """The issue's case: a manifest saying n_samples 600 over a 6-row tensor."""
+    folder = _saved(tmp_path / "p", per_sample=per_sample)
+    _edit_manifest(folder, n_samples=600, sample_ids=[f"s{i}" for i in range(600)])
+    with pytest.raises(PatternSetError, match=r"600.*disagree") as info:
+        PatternSet.load(folder)
+    assert str(folder) in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("changes,words", [
+    ({"n_samples": 7}, "n_samples 7"),
+    ({"sample_ids": ["s0", "s1"]}, "len(sample_ids) 2"),
+    ({"num_layers": 5}, "num_layers=5"),
+    ({"num_heads": 2}, "num_heads=2"),
+    ({"sample_ids": [f"t{i}" for i in range(6)]}, "not those the tensors were computed on"),
+])
+def test_load_checks_tensors_and_manifest_agree(tmp_path, changes, words):
+    folder = _saved(tmp_path / "p")
+    _edit_manifest(folder, **changes)
+    with pytest.raises(PatternSetError) as info:
+        PatternSet.load(folder)
+    assert words in str(info.value) and str(folder) in str(info.value)
+
+
+def test_disagreeing_set_is_not_written(tmp_path):
+    with pytest.raises(PatternSetError, match="disagree"):
+        PatternSet(torch.rand(3, 4), {"n_samples": 5, "sample_ids": ["a"]},
+                   torch.rand(5, 3, 4))
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.02])
+def test_truncated_tensor_file_is_one_line_naming_it(tmp_path, keep):
+    folder = _saved(tmp_path / "p")
+    path = folder / "patterns.safetensors"
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(PatternSetError) as info:
+        PatternSet.load(folder)
+    message = str(info.value)
+    assert message.startswith(str(path)) and "\n" not in message and "truncated" in message

@@ -52,12 +52,12 @@ def test_select_reads_pool_data_from_manifest_and_reports_bad_input(tmp_path, ca
     pool.save(tmp_path / "pool")
     args = ["select", "--target", str(tmp_path / "target"), "--pool", str(tmp_path / "pool")]
     assert main(args + ["--n", "3", "--out", str(tmp_path / "a")]) == 0
-    assert main(args + ["--n", "3,13", "--out", str(tmp_path / "b")]) == 1
+    assert main(args + ["--n", "3,13", "--out", str(tmp_path / "b")]) == 2
     assert "n=13" in capsys.readouterr().err
     assert not (tmp_path / "b").exists()  # nothing written when a size is impossible
     write_rows(tmp_path / "short.jsonl", pool.sample_ids[:5])
     assert main(args + ["--n", "3", "--data", str(tmp_path / "short.jsonl"),
-                        "--out", str(tmp_path / "c")]) == 1
+                        "--out", str(tmp_path / "c")]) == 2
     assert "7 pool ids are not in the pool data" in capsys.readouterr().err
 
 
@@ -68,7 +68,7 @@ def test_select_cli_pool_without_per_sample(tmp_path, capsys):
     pool.save(tmp_path / "pool")
     code = main(["select", "--target", str(tmp_path / "target"), "--pool",
                  str(tmp_path / "pool"), "--n", "3", "--out", str(tmp_path / "o")])
-    assert code == 1 and "--per-sample" in capsys.readouterr().err
+    assert code == 2 and "--per-sample" in capsys.readouterr().err
 
 
 def _mix_inputs(tmp_path, coefficients, other_model=None):
@@ -133,7 +133,7 @@ def test_mix_cli_uniform_and_nonneg(tmp_path, capsys):
 
 def test_mix_cli_basis_from_another_model(tmp_path, capsys):
     args = _mix_inputs(tmp_path, {"math": 2.0, "code": 1.0}, other_model="code")
-    assert main(args + ["--size", "10", "--out", str(tmp_path / "m.jsonl")]) == 1
+    assert main(args + ["--size", "10", "--out", str(tmp_path / "m.jsonl")]) == 2
     err = capsys.readouterr().err
     assert "basis 'code' before" in err and "sha256:aaaa" in err and "sha256:zzzz" in err
 

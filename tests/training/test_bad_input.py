@@ -120,8 +120,8 @@ def test_not_a_run_folder(tiny_model_dir, rows_file, tmp_path):
 def test_cli_reports_bad_input(tiny_model_dir, rows_file, tmp_path, capsys):
     code = main(["sft", "--model", str(tiny_model_dir), "--data", str(rows_file),
                  "--lr", "3", "--out", str(tmp_path / "run")])
-    assert code == 1 and "learning rate must be in (0, 1]" in capsys.readouterr().err
+    assert code == 2 and "learning rate must be in (0, 1]" in capsys.readouterr().err
     code = main(["eval", "--model", str(tiny_model_dir), "--task", "pycode",
                  "--out", str(tmp_path / "eval")])
     err = capsys.readouterr().err
-    assert code == 1 and "no evaluation recipe" in err and "gsm8k" in err
+    assert code == 2 and "no evaluation recipe" in err and "gsm8k" in err

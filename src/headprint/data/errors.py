@@ -7,8 +7,10 @@ exceptions still catch it; a missing file raises the standard ``FileNotFoundErro
 """
 from __future__ import annotations
 
+from headprint.errors import HeadprintError
+
 __all__ = ["DataError"]
 
 
-class DataError(ValueError):
+class DataError(HeadprintError, ValueError):
     """Bad data, an unknown task or split, or an unusable tokenizer for the given rows."""

@@ -18,13 +18,16 @@ and ``.parquet``. Rows without an ``id`` get the id ``"<file name>:<n>"``.
 
 Errors: a missing file raises ``FileNotFoundError`` naming the path; an unreadable line, a
 row missing a field or holding a field of the wrong type raises :class:`DataError` naming the
-file, the line and the field. With ``skip_bad=True`` such rows are skipped and counted.
+file, the line and the field; so do bytes that are not UTF-8. With ``skip_bad=True`` such rows
+are skipped, counted, and listed in a logged warning.
 """
 from __future__ import annotations
 
 import csv
 import errno
+import io
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,9 @@ __all__ = [
 SUPPORTED_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")
 ROLES = ("system", "user", "assistant", "tool")
 _RESERVED = ("id", "prompt", "completion", "messages", "meta")
+_SHOWN_SKIPS = 5
+
+log = logging.getLogger(__name__)
 
 
 def _check_path(path: str | Path) -> Path:
@@ -50,31 +56,49 @@ def _check_path(path: str | Path) -> Path:
     return path
 
 
-def read_records(path: str | Path, skip_bad: bool = False) -> tuple[list[tuple[int, Any]], int]:
+def _decode(path: Path, data: bytes, first_line: int = 1) -> str:
+    """``data`` as UTF-8 text; DataError naming the file and line of the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = first_line + data.count(b"\n", 0, exc.start)
+        raise DataError(f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                        "save the file as UTF-8") from None
+
+
+def read_records(path: str | Path, skip_bad: bool = False,
+                 skips: list[str] | None = None) -> tuple[list[tuple[int, Any]], int]:
     """Parse ``path`` into ``([(n, row), ...], n_skipped)``; ``n`` as in the module docstring.
 
-    Rows are returned as parsed (not validated). A line that does not parse raises
-    :class:`DataError` naming file and line, or is skipped and counted with ``skip_bad``.
+    Rows are returned as parsed (not validated). A line that does not parse (not JSON, not
+    UTF-8) raises :class:`DataError` naming file and line, or is skipped and counted with
+    ``skip_bad`` (its message appended to ``skips`` when given).
     """
     path = _check_path(path)
     suffix = path.suffix.lower()
     records: list[tuple[int, Any]] = []
     skipped = 0
     if suffix == ".jsonl":
-        with open(path, encoding="utf-8") as handle:
-            for lineno, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
+        with open(path, "rb") as handle:
+            for lineno, raw in enumerate(handle, start=1):
                 try:
-                    records.append((lineno, json.loads(line)))
-                except json.JSONDecodeError as exc:
-                    if not skip_bad:
+                    line = _decode(path, raw, lineno)
+                    if not line.strip():
+                        continue
+                    try:
+                        records.append((lineno, json.loads(line)))
+                    except json.JSONDecodeError as exc:
                         raise DataError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from exc
+                except DataError as exc:
+                    if not skip_bad:
+                        raise
                     skipped += 1
+                    if skips is not None:
+                        skips.append(str(exc))
     elif suffix == ".json":
+        text = _decode(path, path.read_bytes())
         try:
-            with open(path, encoding="utf-8") as handle:
-                data = json.load(handle)
+            data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise DataError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
         if not isinstance(data, list):
@@ -82,13 +106,12 @@ def read_records(path: str | Path, skip_bad: bool = False) -> tuple[list[tuple[i
                             f"got {type(data).__name__}")
         records = list(enumerate(data, start=1))
     elif suffix == ".csv":
-        with open(path, encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            try:
-                for row in reader:
-                    records.append((reader.line_num, dict(row)))
-            except csv.Error as exc:
-                raise DataError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from exc
+        reader = csv.DictReader(io.StringIO(_decode(path, path.read_bytes()), newline=""))
+        try:
+            for row in reader:
+                records.append((reader.line_num, dict(row)))
+        except csv.Error as exc:
+            raise DataError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from exc
     else:  # .parquet
         import pyarrow.parquet as pq
 
@@ -178,7 +201,8 @@ def load_file(path: str | Path, skip_bad: bool = False) -> tuple[list[dict], int
     as is: the caller decides whether that is an error.
     """
     path = Path(path)
-    records, skipped = read_records(path, skip_bad=skip_bad)
+    skips: list[str] = []
+    records, skipped = read_records(path, skip_bad=skip_bad, skips=skips)
     rows: list[dict] = []
     first_seen: dict[str, str] = {}
     for n, raw in records:
@@ -190,11 +214,16 @@ def load_file(path: str | Path, skip_bad: bool = False) -> tuple[list[dict], int
             if row["id"] in first_seen:
                 raise DataError(f"{where}: duplicate id {row['id']!r} "
                                 f"(first at {first_seen[row['id']]})")
-        except DataError:
+        except DataError as exc:
             if not skip_bad:
                 raise
             skipped += 1
+            skips.append(str(exc))
             continue
         first_seen[row["id"]] = where
         rows.append(row)
+    if skips:  # said here, not only counted in a manifest: the user chose --skip-bad blind
+        shown = "; ".join(skips[:_SHOWN_SKIPS])
+        more = f"; and {len(skips) - _SHOWN_SKIPS} more" if len(skips) > _SHOWN_SKIPS else ""
+        log.warning("warning: skipped %d bad row(s) of %s: %s%s", len(skips), path, shown, more)
     return rows, skipped

@@ -192,22 +192,63 @@ def results_table(results: dict[str, Any]) -> str:
 
 def run_eval(config: EvalConfig, out: str | Path) -> dict[str, Any]:
     """Load ``config.model``, evaluate, and write ``results.json``, ``results.md`` and
-    ``samples/<task>.jsonl`` into ``out``. Returns the results (without samples)."""
+    ``samples/<task>.jsonl`` into ``out``. Returns the results (without samples).
+
+    Results already in ``out`` are kept: tasks evaluated now are merged into them (a task
+    evaluated again replaces its own entry). ``out`` is locked while this runs.
+
+    Raises:
+        OutputExistsError: ``out`` holds results of another model or other settings.
+    """
     from headprint.evaluation import recipes
+    from headprint.locking import output_lock
 
     for task in config.tasks:  # refuse unknown tasks before loading a model
         recipes.recipe_for(task)
     out = Path(out)
     loaded = load_model(config.model, dtype=config.dtype, device=config.device)
-    results = evaluate_detailed(
-        loaded, config.tasks, config.limit, batch_size=config.batch_size,
-        max_gen_toks=config.max_gen_toks, work_dir=out / "lm-eval-tasks",
-        code_timeout=config.code_timeout, code_memory_mb=config.code_memory_mb)
-    samples = results.pop("samples")
-    for task, records in samples.items():
-        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-        atomic_write_text(out / "samples" / f"{task}.jsonl", text)
-    results["config"] = asdict(config)
-    atomic_write_json(out / "results.json", results)
-    atomic_write_text(out / "results.md", results_table(results))
+    with output_lock(out):
+        earlier = _earlier_results(out, config, loaded.fingerprint)
+        results = evaluate_detailed(
+            loaded, config.tasks, config.limit, batch_size=config.batch_size,
+            max_gen_toks=config.max_gen_toks, work_dir=out / "lm-eval-tasks",
+            code_timeout=config.code_timeout, code_memory_mb=config.code_memory_mb)
+        samples = results.pop("samples")
+        for task, records in samples.items():
+            text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+            atomic_write_text(out / "samples" / f"{task}.jsonl", text)
+        results["config"] = asdict(config)
+        if earlier is not None:
+            results["tasks"] = {**earlier["tasks"], **results["tasks"]}
+            results["config"]["tasks"] = list(results["tasks"])
+            results["seconds"] = round(results["seconds"] + earlier.get("seconds", 0), 1)
+        atomic_write_json(out / "results.json", results)
+        atomic_write_text(out / "results.md", results_table(results))
     return results
+
+
+# Settings that change a task's numbers: results made under others are not merged.
+_MERGE_KEYS = ("limit", "max_gen_toks", "code_timeout", "code_memory_mb")
+
+
+def _earlier_results(out: Path, config: EvalConfig, fingerprint: str) -> dict | None:
+    """The results already in ``out`` if this run may add to them, else an error."""
+    from headprint.patterns.api import OutputExistsError
+
+    path = out / "results.json"
+    if not path.exists():
+        return None
+    try:
+        earlier = json.loads(path.read_text(encoding="utf-8"))
+        said = {key: earlier["settings"].get(key) for key in _MERGE_KEYS}
+        theirs = earlier["model_fingerprint"]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise OutputExistsError(f"{path} is not a headprint results file; choose another "
+                                "--out") from None
+    ours = {key: getattr(config, key) for key in _MERGE_KEYS}
+    if theirs != fingerprint or said != ours:
+        differ = [k for k in _MERGE_KEYS if said[k] != ours[k]]
+        what = "another model" if theirs != fingerprint else f"other settings ({differ})"
+        raise OutputExistsError(f"{path} holds results of {what} ({earlier.get('model')}); "
+                                "they are kept: choose another --out")
+    return earlier

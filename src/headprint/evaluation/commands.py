@@ -29,29 +29,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--code-memory-mb", type=int, default=1024,
                         help="address-space limit per program (default: %(default)s)")
     parser.add_argument("--out", default=None,
-                        help="output folder (default: eval-<folder> beside a local model "
-                             "folder, so runs/R/final gives runs/R/eval-final; "
-                             "eval-<name> in the current folder for a built-in or hub model)")
+                        help="output folder; results of other tasks already there are kept "
+                             "(default: eval-<folder> beside a local model folder, so "
+                             "runs/R/final gives runs/R/eval-final; required for a built-in "
+                             "or hub model)")
     parser.set_defaults(func=_run)
 
 
 def default_out(model: str) -> str:
     """Where ``headprint eval`` writes without ``--out``: beside a local model folder (a
-    fine-tuned checkpoint's results stay with its run), else in the current folder."""
+    fine-tuned checkpoint's results stay with its run).
+
+    Raises:
+        UsageError: ``model`` is a built-in or hub name: results would otherwise land in
+            whatever folder the command happens to run in.
+    """
     from pathlib import Path
+
+    from headprint.errors import UsageError
 
     path = Path(model)
     if path.is_dir():
         resolved = path.resolve()
         return str(resolved.parent / f"eval-{resolved.name}")
-    return f"eval-{path.name or 'model'}"
+    raise UsageError(f"--model {model} is not a local folder: give --out to say where its "
+                     "results go")
 
 
 def _run(args: argparse.Namespace) -> int:
+    from headprint.errors import UsageError
     from headprint.evaluation.api import EvalConfig, results_table, run_eval
 
     if args.device_map:
-        raise ValueError("--device-map is not supported by headprint eval")
+        raise UsageError("--device-map is not supported by headprint eval")
     config = EvalConfig(model=args.model, tasks=args.task, limit=args.limit,
                         batch_size=args.batch_size, max_gen_toks=args.max_gen_toks,
                         dtype=args.dtype, device=args.device, code_timeout=args.code_timeout,

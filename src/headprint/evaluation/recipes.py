@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from headprint.errors import HeadprintError
 from headprint.evaluation.answers import gsm8k_correct, math_correct, numbers_equal
 from headprint.evaluation.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, run_program
 
@@ -41,7 +42,7 @@ __all__ = ["Recipe", "RECIPES", "NoRecipeError", "recipe_for", "tasks_with_recip
 CODE_LIMITS = {"timeout": DEFAULT_TIMEOUT, "memory_mb": DEFAULT_MEMORY_MB}
 
 
-class NoRecipeError(ValueError):
+class NoRecipeError(HeadprintError, ValueError):
     """The task has no evaluation recipe (or is not a registered task)."""
 
 

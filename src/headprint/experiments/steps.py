@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from headprint.errors import HeadprintError
 from headprint.io import atomic_write_json
 
 __all__ = ["Steps", "StepBusyError", "STEP_FILE", "settings_key"]
@@ -65,7 +66,7 @@ def release_memory() -> None:
         pass
 
 
-class StepBusyError(RuntimeError):
+class StepBusyError(HeadprintError, RuntimeError):
     """Another live process is running the same step (the same output folder twice)."""
 
 

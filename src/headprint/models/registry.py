@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from headprint.errors import HeadprintError
+
 __all__ = ["BuiltinModel", "BUILTIN_MODELS", "DEFAULT_MODEL", "cache_root", "package_folder",
            "builtin_gguf_path", "file_sha256", "UnknownModelError"]
 
 DEFAULT_MODEL = "smollm2-135m"
 
 
-class UnknownModelError(ValueError):
+class UnknownModelError(HeadprintError, ValueError):
     """A --model argument is neither a built-in name, a local folder, nor a reachable hub id."""
 
 

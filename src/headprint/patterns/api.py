@@ -1,8 +1,10 @@
 """Library calls behind ``headprint patterns``: model + data in, a saved pattern set out."""
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -11,18 +13,22 @@ import torch
 
 from headprint import __version__
 from headprint.distributed import init_distributed
+from headprint.data.errors import DataError
+from headprint.errors import HeadprintError, UsageError
+from headprint.locking import check_output_folder, output_lock
 from headprint.models import DEFAULT_MODEL, LoadedModel, load_model
 from headprint.models.architecture import attention_layout
 from headprint.patterns.artifact import MANIFEST_FILE, PatternSet, PatternSetError
 from headprint.patterns.compute import ShardPlan, run_key, score_samples
 from headprint.patterns.scoring import LossScaling, Method
 
-__all__ = ["PatternConfig", "compute_patterns", "run_patterns", "OutputExistsError"]
+__all__ = ["PatternConfig", "PatternRun", "compute_patterns", "run_patterns",
+           "run_patterns_detailed", "OutputExistsError"]
 
 log = logging.getLogger(__name__)
 
 
-class OutputExistsError(FileExistsError):
+class OutputExistsError(HeadprintError, FileExistsError):
     """The output folder already holds a different artifact."""
 
 
@@ -51,14 +57,14 @@ class PatternConfig:
 
     def __post_init__(self) -> None:
         if self.method not in ("paper", "abs"):
-            raise ValueError(f"unknown method {self.method!r}; choose 'paper' or 'abs'")
+            raise UsageError(f"unknown method {self.method!r}; choose 'paper' or 'abs'")
         if self.loss not in ("sample", "batch"):
-            raise ValueError(f"unknown loss scaling {self.loss!r}; choose 'sample' or 'batch'")
+            raise UsageError(f"unknown loss scaling {self.loss!r}; choose 'sample' or 'batch'")
         for field_name in ("batch_size", "max_length", "shard_size"):
             if getattr(self, field_name) < 1:
-                raise ValueError(f"{field_name} must be at least 1")
+                raise UsageError(f"{field_name} must be at least 1")
         if self.limit is not None and self.limit < 1:
-            raise ValueError("limit must be at least 1")
+            raise UsageError("limit must be at least 1")
 
 
 def compute_patterns(loaded: LoadedModel, bundle, *, method: Method = "paper",
@@ -75,16 +81,19 @@ def compute_patterns(loaded: LoadedModel, bundle, *, method: Method = "paper",
     encoded = encode_rows(bundle.rows, loaded.tokenizer, max_length)
     kept = [(row, sample) for row, sample in zip(bundle.rows, encoded) if sample.n_target > 0]
     if not kept:
-        raise ValueError(f"{bundle.name}: no sample has a response token left within "
-                         f"max_length={max_length}")
+        raise DataError(f"{bundle.name}: no sample has a response token left within "
+                        f"max_length={max_length}")
     ids = [str(row["id"]) for row, _ in kept]
     samples = [sample for _, sample in kept]
+    _warn_about_inputs(bundle, encoded, samples, ids, loaded.tokenizer, max_length)
     started = time.perf_counter()
     scores = score_samples(loaded.model, samples, loaded.tokenizer.pad_token_id, method=method,
                            loss=loss, batch_size=batch_size, sample_ids=ids, plan=plan,
                            progress=progress, description=f"patterns {bundle.name}")
     if scores is None:
         return None
+    if scores.shape[0] != len(ids):  # a bug: score_samples checks its shards
+        raise AssertionError(f"{scores.shape[0]} score rows for {len(ids)} samples")
     elapsed = time.perf_counter() - started
     layout = attention_layout(loaded.model)
     n_out = len(encoded) - len(kept)
@@ -105,6 +114,33 @@ def compute_patterns(loaded: LoadedModel, bundle, *, method: Method = "paper",
                       per_sample=scores if per_sample else None)
 
 
+def _some(ids: list[str], limit: int = 5) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def _warn_about_inputs(bundle, encoded, samples, ids, tokenizer, max_length: int) -> None:
+    """Say what was dropped, cut or scored on almost nothing (the manifest counts it too).
+
+    Bad rows skipped with ``--skip-bad`` are listed where they are read (data.formats).
+    """
+    row_ids = [str(row["id"]) for row in bundle.rows]
+    out = [rid for rid, sample in zip(row_ids, encoded) if sample.n_target == 0]
+    if out:
+        log.warning("warning: %d sample(s) left out: their whole response lies beyond "
+                    "--max-length %d (%s)", len(out), max_length, _some(out))
+    cut = [sid for sid, sample in zip(ids, samples) if sample.truncated]
+    if cut:
+        log.warning("warning: %d sample(s) cut to --max-length %d; scored on the response "
+                    "tokens left (%s)", len(cut), max_length, _some(cut))
+    eos = getattr(tokenizer, "eos_token_id", None)
+    empty = [sid for sid, sample in zip(ids, samples)
+             if eos is not None and all(label in (-100, eos) for label in sample.labels)]
+    if empty:
+        log.warning("warning: %d sample(s) have an empty response and are scored on the eos "
+                    "token alone (%s)", len(empty), _some(empty))
+
+
 def _settings(config: PatternConfig, loaded: LoadedModel, bundle) -> dict:
     keep = asdict(config)
     for transient in ("device", "device_map", "shard_size", "name"):
@@ -113,16 +149,68 @@ def _settings(config: PatternConfig, loaded: LoadedModel, bundle) -> dict:
             "data_fingerprint": bundle.describe().get("fingerprint")}
 
 
+@dataclass
+class PatternRun:
+    """What :func:`run_patterns_detailed` did.
+
+    Attributes:
+        result: the pattern set in ``out`` (None on non-zero ranks of a ``torchrun`` launch).
+        status: ``"computed"`` (written now) or ``"unchanged"`` (``out`` already held it).
+    """
+
+    result: PatternSet | None
+    status: str
+
+
+def _existing_key(out: Path) -> str | None:
+    """Run key of the artifact in ``out``: None if there is none, "" if it is unreadable."""
+    path = out / MANIFEST_FILE
+    if not path.exists():
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return ""
+    return str(manifest.get("run_key", "")) if isinstance(manifest, dict) else ""
+
+
+def _refuse_other(out: Path, overwrite: bool, late: bool = False) -> None:
+    if overwrite:
+        return
+    if late:
+        raise OutputExistsError(
+            f"{out / MANIFEST_FILE} was written by another run while this one computed; this "
+            f"result was not saved (its shards stay in {out / '.shards'}). Pass --overwrite to "
+            "replace the other artifact, or choose another --out")
+    raise OutputExistsError(
+        f"{out} already holds a different artifact ({out / MANIFEST_FILE}); pass --overwrite "
+        f"to replace it or choose another --out")
+
+
 def run_patterns(config: PatternConfig, out: str | Path, overwrite: bool = False,
                  progress: bool = True) -> PatternSet | None:
     """Load model and data, compute (resuming finished shards), save to ``out``.
 
+    Returns the pattern set in ``out`` (see :func:`run_patterns_detailed`).
+    """
+    return run_patterns_detailed(config, out, overwrite, progress).result
+
+
+def run_patterns_detailed(config: PatternConfig, out: str | Path, overwrite: bool = False,
+                          progress: bool = True) -> PatternRun:
+    """Load model and data, compute (resuming finished shards), save to ``out``.
+
+    ``out`` is locked while this runs (:func:`headprint.locking.output_lock`); the check
+    that ``out`` holds no other artifact is made on entry and again just before writing.
+
     Raises:
         OutputExistsError: ``out`` holds a different artifact and ``overwrite`` is False.
+        OutputBusyError: another run is writing ``out``.
+        NotADirectoryError, PermissionError: ``out`` is a file or cannot be written.
     """
     from headprint.data import load_data
 
-    out = Path(out)
+    out = check_output_folder(out)  # before anything slow
     dist = init_distributed()
     bundle = load_data(config.data, split=config.split, limit=config.limit,
                        skip_bad=config.skip_bad)
@@ -132,29 +220,31 @@ def run_patterns(config: PatternConfig, out: str | Path, overwrite: bool = False
     loaded = load_model(config.model, dtype=config.dtype, device=None if config.device_map
                         else device, device_map=config.device_map)
     key = run_key(_settings(config, loaded, bundle))
-    existing = out / MANIFEST_FILE
-    if existing.exists():
-        previous = json.loads(existing.read_text()).get("run_key")
-        if previous == key and not overwrite:
-            log.info("%s already holds this artifact; nothing to do", out)
-            return PatternSet.load(out)
-        if not overwrite:
-            raise OutputExistsError(
-                f"{out} already holds a different artifact ({existing}); pass --overwrite "
-                f"to replace it or choose another --out")
-    plan = ShardPlan(out / ".shards", config.shard_size, dist.rank, dist.world_size, key)
+    # One writer per folder; under torchrun rank 0 holds the lock for all ranks (a rank
+    # that fails here ends the launch, and the others wait for rank 0 before writing).
+    lock = output_lock(out) if dist.rank == 0 else contextlib.nullcontext()
     try:
-        result = compute_patterns(loaded, bundle, method=config.method, loss=config.loss,
-                                  batch_size=config.batch_size, max_length=config.max_length,
-                                  per_sample=config.per_sample, plan=plan, progress=progress,
-                                  name=config.name)
-        if result is not None:
-            result.manifest.update(run_key=key, world_size=dist.world_size, device=device)
-            result.save(out)
-            for shard in plan.folder.glob("*"):
-                shard.unlink()
-            plan.folder.rmdir()
-        dist.barrier()
+        with lock:
+            previous = _existing_key(out)
+            if previous == key and not overwrite:
+                log.debug("%s already holds this pattern set; nothing to do", out)
+                return PatternRun(PatternSet.load(out), "unchanged")
+            if previous is not None:
+                _refuse_other(out, overwrite)
+            plan = ShardPlan(out / ".shards", config.shard_size, dist.rank, dist.world_size,
+                             key)
+            result = compute_patterns(loaded, bundle, method=config.method, loss=config.loss,
+                                      batch_size=config.batch_size,
+                                      max_length=config.max_length,
+                                      per_sample=config.per_sample, plan=plan,
+                                      progress=progress, name=config.name)
+            if result is not None:
+                if _existing_key(out) not in (None, previous, key):
+                    _refuse_other(out, overwrite, late=True)
+                result.manifest.update(run_key=key, world_size=dist.world_size, device=device)
+                result.save(out)
+                shutil.rmtree(plan.folder, ignore_errors=True)
+            dist.barrier()
     finally:
         dist.close()
-    return result
+    return PatternRun(result, "computed")

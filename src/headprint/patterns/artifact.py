@@ -14,14 +14,18 @@ half-written artifact.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors import safe_open
+from safetensors.torch import save_file
 
 from headprint import __version__
+from headprint.errors import HeadprintError
 from headprint.io import atomic_write_json, atomic_write_with
 
 __all__ = ["PatternSet", "PatternSetError", "REQUIRED_MANIFEST_KEYS", "load_pattern_set"]
@@ -35,7 +39,7 @@ REQUIRED_MANIFEST_KEYS = (
 )
 
 
-class PatternSetError(ValueError):
+class PatternSetError(HeadprintError, ValueError):
     """A pattern set is missing, malformed, or incompatible with another one."""
 
 
@@ -63,6 +67,9 @@ class PatternSet:
                 raise PatternSetError(
                     f"per_sample must be [N, {self.mean.shape[0]}, {self.mean.shape[1]}], "
                     f"got {tuple(self.per_sample.shape)}")
+        problem = _disagreement(self.mean, self.per_sample, self.manifest)
+        if problem:
+            raise PatternSetError(problem)
         self.manifest.setdefault("num_layers", int(self.mean.shape[0]))
         self.manifest.setdefault("num_heads", int(self.mean.shape[1]))
         self.manifest.setdefault("headprint_version", __version__)
@@ -99,14 +106,21 @@ class PatternSet:
         tensors = {"mean": self.mean}
         if self.per_sample is not None:
             tensors["per_sample"] = self.per_sample
+        metadata = {"format": "headprint", **_tensor_facts(self.manifest)}
         atomic_write_with(folder / PATTERN_FILE,
-                          lambda tmp: save_file(tensors, tmp, metadata={"format": "headprint"}))
+                          lambda tmp: save_file(tensors, tmp, metadata=metadata))
         atomic_write_json(folder / MANIFEST_FILE, self.manifest)
         return folder
 
     @classmethod
     def load(cls, folder: str | Path) -> "PatternSet":
-        """Load a pattern set folder (or the path of its ``patterns.safetensors``)."""
+        """Load a pattern set folder (or the path of its ``patterns.safetensors``).
+
+        Raises:
+            PatternSetError: naming the file, if a file is missing, unreadable or truncated,
+                or if tensors and manifest disagree (``per_sample`` rows, ``n_samples`` and
+                ``len(sample_ids)``; ``mean`` shape and ``num_layers`` × ``num_heads``).
+        """
         folder = Path(folder)
         if folder.is_file():
             folder = folder.parent
@@ -114,16 +128,76 @@ class PatternSet:
         if not tensor_path.exists() or not manifest_path.exists():
             raise PatternSetError(
                 f"{folder} is not a pattern set: expected {PATTERN_FILE} and {MANIFEST_FILE}")
-        import json
-
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as err:
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
             raise PatternSetError(f"{manifest_path}: invalid JSON ({err})") from err
-        tensors = load_file(str(tensor_path))
+        if not isinstance(manifest, dict):
+            raise PatternSetError(f"{manifest_path}: expected a JSON object, got "
+                                  f"{type(manifest).__name__}")
+        try:
+            with safe_open(str(tensor_path), framework="pt") as handle:
+                facts = handle.metadata() or {}
+                tensors = {name: handle.get_tensor(name) for name in handle.keys()}
+        except OSError:
+            raise
+        except Exception as err:  # safetensors raises its own error types for bad bytes
+            raise PatternSetError(f"{tensor_path}: not a readable safetensors file, perhaps "
+                                  f"truncated ({' '.join(str(err).split())})") from None
         if "mean" not in tensors:
             raise PatternSetError(f"{tensor_path}: no tensor named 'mean'")
+        problem = _disagreement(tensors["mean"], tensors.get("per_sample"), manifest, facts)
+        if problem:
+            raise PatternSetError(f"{folder}: {problem}; the files do not belong together "
+                                  "(recompute the pattern set)")
         return cls(mean=tensors["mean"], manifest=manifest, per_sample=tensors.get("per_sample"))
+
+
+def _ids_digest(ids: list) -> str:
+    return hashlib.sha256(json.dumps([str(i) for i in ids]).encode("utf-8")).hexdigest()
+
+
+def _tensor_facts(manifest: dict[str, Any]) -> dict[str, str]:
+    """What the tensor file records of its manifest, so that a tensor file and a manifest
+    from different runs (a crash between the two renames, a copy) are told apart."""
+    facts = {}
+    if "n_samples" in manifest:
+        facts["n_samples"] = str(manifest["n_samples"])
+    if isinstance(manifest.get("sample_ids"), list):
+        facts["sample_ids_sha256"] = _ids_digest(manifest["sample_ids"])
+    return facts
+
+
+def _disagreement(mean: torch.Tensor, per_sample: torch.Tensor | None,
+                  manifest: dict[str, Any], facts: dict[str, str] | None = None) -> str | None:
+    """What in tensors, manifest and tensor-file metadata disagrees, or None.
+
+    Only keys that are present are checked, so partial manifests (tests, in-memory sets)
+    pass; a pattern set made by headprint has them all. ``n_samples``, ``len(sample_ids)``,
+    the rows of ``per_sample`` and the count recorded in the tensor file must be equal.
+    """
+    if mean.dim() != 2:
+        return f"mean must be [L, H], got shape {tuple(mean.shape)}"
+    shape = (manifest.get("num_layers"), manifest.get("num_heads"))
+    if any(said is not None and said != real for said, real in zip(shape, mean.shape)):
+        return (f"mean is {tuple(mean.shape)} but the manifest says num_layers={shape[0]}, "
+                f"num_heads={shape[1]}")
+    counts = {}
+    if "n_samples" in manifest:
+        counts["manifest n_samples"] = manifest["n_samples"]
+    if manifest.get("sample_ids"):  # an empty list: ids not recorded (synthetic sets)
+        counts["len(sample_ids)"] = len(manifest["sample_ids"])
+    if per_sample is not None:
+        counts["per_sample rows"] = int(per_sample.shape[0])
+    if facts and "n_samples" in facts:
+        counts["n_samples recorded in the tensor file"] = facts["n_samples"]
+    if len({str(v) for v in counts.values()}) > 1:
+        return ", ".join(f"{name} {value}" for name, value in counts.items()) + " disagree"
+    digest = (facts or {}).get("sample_ids_sha256")
+    if digest and isinstance(manifest.get("sample_ids"), list) and \
+            digest != _ids_digest(manifest["sample_ids"]):
+        return "the manifest's sample_ids are not those the tensors were computed on"
+    return None
 
 
 def load_pattern_set(folder: str | Path) -> PatternSet:

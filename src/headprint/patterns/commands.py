@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from headprint.patterns.api import PatternConfig, run_patterns
+    from headprint.patterns.api import PatternConfig, run_patterns_detailed
 
     config = PatternConfig(
         model=args.model, data=args.data, split=args.split, limit=args.limit,
@@ -57,9 +57,15 @@ def _run(args: argparse.Namespace) -> int:
         max_length=args.max_length, per_sample=args.per_sample, skip_bad=args.skip_bad,
         dtype=args.dtype, device=args.device, device_map=args.device_map,
         shard_size=args.shard_size, name=args.name)
-    result = run_patterns(config, args.out, overwrite=args.overwrite)
-    if result is not None:
-        m = result.manifest
-        print(f"wrote {args.out}/patterns.safetensors and manifest.json: {m['n_samples']} "
-              f"samples, {m['num_layers']} layers x {m['num_heads']} heads, method {m['method']}")
+    run = run_patterns_detailed(config, args.out, overwrite=args.overwrite)
+    if run.result is None:  # a non-zero rank of a torchrun launch: rank 0 reports
+        return 0
+    m = run.result.manifest
+    what = (f"{m['n_samples']} samples, {m['num_layers']} layers x {m['num_heads']} heads, "
+            f"method {m['method']}")
+    if run.status == "unchanged":
+        print(f"nothing to do: {args.out} already holds this pattern set ({what}); pass "
+              "--overwrite to compute it again")
+    else:
+        print(f"wrote {args.out}/patterns.safetensors and manifest.json: {what}")
     return 0

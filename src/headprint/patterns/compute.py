@@ -1,12 +1,14 @@
 """Compute activation patterns over a dataset: batching, sharding, resuming, progress.
 
 Samples are cut into shards of ``shard_size`` consecutive samples. Each shard's per-sample
-scores are saved to ``<out>/.shards/`` as soon as they are done, so a killed run started
-again with the same arguments skips finished shards. Under ``torchrun`` the shards not yet
-on disk are dealt round-robin over the ranks (so a resumed run stays balanced, whichever
-ranks had finished their part); rank 0 merges the shards, in sample order, into one pattern
-set. A shard's scores depend only on its samples (batches are formed inside a shard), so
-the result does not depend on the number of processes or on interruptions.
+scores are saved to ``<out>/.shards/`` as soon as they are done, together with what they
+were made from (run key, shard size, index, sample ids), so a killed run started again with
+the same arguments skips finished shards, and a run with other arguments never reuses them.
+Under ``torchrun`` the shards not yet on disk are dealt round-robin over the ranks (so a
+resumed run stays balanced, whichever ranks had finished their part); rank 0 merges the
+shards, in sample order, checking each is still this run's, into one pattern set. A shard's
+scores depend only on its samples (batches are formed inside a shard), so the result does
+not depend on the number of processes or on interruptions.
 """
 from __future__ import annotations
 
@@ -19,15 +21,17 @@ from pathlib import Path
 from typing import Sequence
 
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
-from headprint.io import atomic_write_json, atomic_write_with
+from headprint.errors import HeadprintError
+from headprint.io import atomic_write_with
 from headprint.models.architecture import attention_layout
 from headprint.patterns.batching import length_grouped_batches
 from headprint.patterns.scoring import LossScaling, Method, score_batch
 
-__all__ = ["ShardPlan", "score_samples", "run_key"]
+__all__ = ["ShardPlan", "ShardMismatchError", "score_samples", "run_key"]
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +41,19 @@ def run_key(settings: dict) -> str:
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
 
 
+class ShardMismatchError(HeadprintError, RuntimeError):
+    """A shard file changed under a running run (another process wrote into its folder)."""
+
+
 @dataclass
 class ShardPlan:
     """Where shard files live and which shards this process computes.
 
     ``folder`` None means no shard files (in-memory use, e.g. tracking during training).
+    Each shard file records what it was made from in its safetensors metadata: the run key
+    (every setting that changes the numbers, and the model's and data's fingerprints), the
+    shard size, its index and its sample ids. A shard is reused only if all four match, so
+    a resume with another ``--shard-size``, other data or other settings recomputes.
     """
 
     folder: Path | None = None
@@ -54,31 +66,80 @@ class ShardPlan:
         assert self.folder is not None
         return self.folder / f"shard-{index:05d}.safetensors"
 
-    def prepare(self) -> None:
-        """Create the folder; drop shards of a different run (other settings, other data)."""
-        if self.folder is None:
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        marker = self.folder / "run.json"
-        if marker.exists() and json.loads(marker.read_text()).get("key") != self.key:
-            if self.rank == 0:
-                log.info("discarding partial shards of a different run in %s", self.folder)
-                for stale in self.folder.glob("shard-*.safetensors"):
-                    stale.unlink()
-        if self.rank == 0:
-            atomic_write_json(marker, {"key": self.key})
-        _barrier(self.world_size)  # no rank looks for finished shards before the clean-up
+    def _metadata(self, index: int, ids: list[str]) -> dict[str, str]:
+        return {"format": "headprint-shard", "run_key": self.key,
+                "shard_size": str(self.shard_size), "index": str(index),
+                "sample_ids": json.dumps(ids)}
 
-    def assign(self, n_shards: int) -> list[int]:
+    def _matches(self, path: Path, index: int, ids: list[str]) -> bool:
+        """Whether ``path`` holds shard ``index`` of this run (header only, no tensor read)."""
+        try:
+            with safe_open(str(path), framework="pt") as handle:
+                metadata = handle.metadata() or {}
+                rows = handle.get_slice("per_sample").get_shape()[0]
+        except Exception:  # unreadable or truncated (a write killed mid-way): not ours
+            return False
+        return metadata == self._metadata(index, ids) and rows == len(ids)
+
+    def prepare(self, shard_ids: list[list[str]]) -> list[int]:
+        """Create the folder, keep the shards of this run, delete everything else.
+
+        Rank 0 deletes stale files (shards of another run or shard size, shards past the
+        end, temporary files of killed writes) before any rank looks; then every rank lists
+        the same finished shards. Returns the indices of finished shards.
+        """
+        if self.folder is None:
+            return []
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if self.rank == 0:
+            stale = 0
+            for path in self.folder.iterdir():
+                index = _shard_index(path.name)
+                ours = index is not None and index < len(shard_ids) and self._matches(
+                    path, index, shard_ids[index])
+                if not ours:
+                    path.unlink()
+                    stale += 1
+            if stale:
+                log.info("removed %d stale file(s) (another run, shard size or a killed write) "
+                         "from %s", stale, self.folder)
+        _barrier(self.world_size)  # no rank looks for finished shards before the clean-up
+        return [i for i in range(len(shard_ids)) if self.shard_path(i).exists()]
+
+    def assign(self, n_shards: int, done: list[int]) -> list[int]:
         """This rank's shards: the unfinished ones, dealt round-robin over the ranks.
 
         Every rank lists the folder, then all meet at a barrier before any computes, so all
         ranks see the same finished set and agree on the deal.
         """
-        pending = [i for i in range(n_shards)
-                   if self.folder is None or not self.shard_path(i).exists()]
+        pending = [i for i in range(n_shards) if i not in set(done)]
         _barrier(self.world_size)
         return pending[self.rank::self.world_size]
+
+    def save(self, index: int, scores: torch.Tensor, ids: list[str]) -> None:
+        atomic_write_with(self.shard_path(index), lambda tmp: save_file(
+            {"per_sample": scores}, tmp, metadata=self._metadata(index, ids)))
+
+    def load(self, index: int, ids: list[str]) -> torch.Tensor:
+        """Shard ``index``'s scores, after checking it is still this run's shard.
+
+        Raises:
+            ShardMismatchError: the file is missing or was made by another run.
+        """
+        path = self.shard_path(index)
+        if not path.exists() or not self._matches(path, index, ids):
+            raise ShardMismatchError(
+                f"{path} is missing or was written by another run while this one was "
+                f"running; nothing was saved. Make sure one run at a time writes "
+                f"{self.folder.parent} and run the command again")
+        return load_file(str(path))["per_sample"]
+
+
+def _shard_index(name: str) -> int | None:
+    stem = name.removeprefix("shard-").removesuffix(".safetensors")
+    if name.startswith("shard-") and name.endswith(".safetensors") and stem.isdigit():
+        return int(stem)
+    return None
 
 
 def _barrier(world_size: int) -> None:
@@ -100,21 +161,29 @@ def score_samples(model: torch.nn.Module, samples: Sequence, pad_id: int, *,
         a single process; ``None`` on other ranks (rank 0 reads their shard files).
     """
     plan = plan or ShardPlan()
-    plan.prepare()
+    n_shards = max(1, -(-len(samples) // plan.shard_size))
+    ids_all = ([str(i) for i in sample_ids] if sample_ids is not None
+               else [f"#{i}" for i in range(len(samples))])
+    if len(ids_all) != len(samples):
+        raise ValueError(f"{len(ids_all)} sample ids for {len(samples)} samples")
+    bounds = [(i * plan.shard_size, min(len(samples), (i + 1) * plan.shard_size))
+              for i in range(n_shards)]
+    shard_ids = [ids_all[lo:hi] for lo, hi in bounds]
+    done = plan.prepare(shard_ids)
+    if done and plan.rank == 0:
+        log.info("resuming: %d of %d shards done (in %s)", len(done), n_shards, plan.folder)
     layout = attention_layout(model)
     was_training = model.training
     model.eval()  # dropout off: scores are a property of the model, not of a random mask
-    n_shards = max(1, -(-len(samples) // plan.shard_size))
     results: dict[int, torch.Tensor] = {}
-    todo = plan.assign(n_shards)  # shards finished by an earlier, interrupted run are skipped
-    total = sum(len(range(i * plan.shard_size, min(len(samples), (i + 1) * plan.shard_size)))
-                for i in todo)
+    todo = plan.assign(n_shards, done)  # shards finished by an interrupted run are skipped
+    total = sum(hi - lo for lo, hi in (bounds[i] for i in todo))
     bar = tqdm(total=total, unit="sample", desc=description, disable=not progress or total == 0,
                dynamic_ncols=True)
     started = time.perf_counter()
     try:
         for index in todo:
-            lo, hi = index * plan.shard_size, min(len(samples), (index + 1) * plan.shard_size)
+            lo, hi = bounds[index]
             shard = samples[lo:hi]
             ids = list(sample_ids[lo:hi]) if sample_ids is not None else None
             scores = torch.empty(hi - lo, layout.num_layers, layout.num_heads)
@@ -122,8 +191,7 @@ def score_samples(model: torch.nn.Module, samples: Sequence, pad_id: int, *,
                 scores[batch.indices] = score_batch(model, layout, batch, method, loss, ids)
                 bar.update(len(batch.indices))
             if plan.folder is not None:
-                atomic_write_with(plan.shard_path(index),
-                                  lambda tmp, s=scores: save_file({"per_sample": s}, tmp))
+                plan.save(index, scores, shard_ids[index])
             else:
                 results[index] = scores
     finally:
@@ -134,10 +202,8 @@ def score_samples(model: torch.nn.Module, samples: Sequence, pad_id: int, *,
         _barrier(plan.world_size)  # every shard is on disk past this point
         if plan.rank != 0:
             return None
-    parts = []
-    for index in range(n_shards):
-        if index in results:
-            parts.append(results[index])
-        else:
-            parts.append(load_file(str(plan.shard_path(index)))["per_sample"])
-    return torch.cat(parts, dim=0)
+    parts = [results[i] if i in results else plan.load(i, shard_ids[i]) for i in range(n_shards)]
+    merged = torch.cat(parts, dim=0)
+    if merged.shape[0] != len(samples):  # a bug, not bad input: the shards above are checked
+        raise AssertionError(f"merged {merged.shape[0]} rows for {len(samples)} samples")
+    return merged

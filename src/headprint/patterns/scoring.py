@@ -15,6 +15,7 @@ from typing import Literal
 import torch
 import torch.nn.functional as F
 
+from headprint.errors import HeadprintError
 from headprint.models.architecture import AttentionLayout
 from headprint.patterns.abs_attention import abs_method_hooks
 from headprint.patterns.batching import Batch
@@ -27,7 +28,7 @@ Method = Literal["paper", "abs"]
 LossScaling = Literal["sample", "batch"]
 
 
-class NonFiniteScoreError(FloatingPointError):
+class NonFiniteScoreError(HeadprintError, FloatingPointError):
     """A head score came out NaN or infinite."""
 
 

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from headprint.errors import HeadprintError
 from headprint.models import DEFAULT_MODEL
 
 __all__ = ["SFTConfig", "ConfigError", "TRAINING_FIELDS"]
@@ -31,7 +32,7 @@ TRAINING_FIELDS = (
 )
 
 
-class ConfigError(ValueError):
+class ConfigError(HeadprintError, ValueError):
     """A setting out of range, an unknown setting, or an unreadable config file."""
 
 

@@ -16,10 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from headprint.errors import HeadprintError
+
 __all__ = ["TrainingSet", "build_training_set", "check_enough", "DatasetTooSmallError"]
 
 
-class DatasetTooSmallError(ValueError):
+class DatasetTooSmallError(HeadprintError, ValueError):
     """Fewer usable samples than one optimizer step consumes."""
 
 

@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 from typing import Any, Literal
 
+from headprint.errors import HeadprintError
 from headprint.io import atomic_write_json
 from headprint.patterns.compute import run_key as _hash
 
@@ -26,7 +27,7 @@ RUN_FILE = "run.json"
 RunState = Literal["new", "resume", "complete"]
 
 
-class RunConflictError(ValueError):
+class RunConflictError(HeadprintError, ValueError):
     """The output folder holds a different run, or an unfinished one without ``resume``."""
 
 
