@@ -29,6 +29,12 @@ def reference_scores(model: torch.nn.Module, batch: Batch, method: str = "paper"
     previous = model.config._attn_implementation
     trainable = [p.requires_grad for p in model.parameters()]
     model.set_attn_implementation("eager")
+    if model.config._attn_implementation != "eager":
+        # Falcon and BLOOM only warn and keep their kernel: a reference computed that way
+        # would silently not be the eager computation it claims to be.
+        model.set_attn_implementation(previous)
+        raise ValueError(f"{model.config.model_type}: cannot switch this model to eager "
+                         "attention at run time; build it with attn_implementation='eager'")
     model.requires_grad_(parameter_grads)
     device = next(model.parameters()).device
     batch = batch.to(device)
