@@ -131,7 +131,7 @@ def test_stats_compare_similarity_results(tiny):
 
 
 def test_load_data_rejects_bad_rows():
-    with pytest.raises(ValueError, match="row 1"):
+    with pytest.raises(hp.HeadprintError, match="row 1"):
         hp.load_data([{"prompt": "a", "completion": "b"}, {"prompt": "no completion"}])
 
 
