@@ -9,7 +9,7 @@ from headprint.models.architecture import attention_layout
 from headprint.patterns.batching import length_grouped_batches
 from tests.tiny_models import random_samples, tiny_model
 
-__all__ = ["setup", "hf_row_losses", "planted_model"]
+__all__ = ["setup", "hf_row_losses", "planted_model", "greedy_labelled"]
 
 
 def setup(family: str = "llama", n: int = 6, seed: int = 0, dtype=torch.float32):
@@ -31,7 +31,8 @@ def hf_row_losses(model, samples) -> torch.Tensor:
     return torch.stack(out).float()
 
 
-def planted_model(seed: int = 0, layer: int = 1, head: int = 2):
+def planted_model(seed: int = 0, layer: int = 0, head: int = 2, damp: float = 0.05,
+                  gain: float = 3.0):
     """A tiny llama whose head ``(layer, head)`` carries the next-token prediction: its slice
     of the output projection is amplified, every other head's is damped, and the task's
     labels are the planted model's own greedy predictions."""
@@ -40,8 +41,8 @@ def planted_model(seed: int = 0, layer: int = 1, head: int = 2):
     d = layout.head_dim
     with torch.no_grad():
         for l, proj in enumerate(layout.out_projections):
-            proj.weight.mul_(0.15)
-        layout.out_projections[layer].weight[:, head * d:(head + 1) * d].mul_(40.0)
+            proj.weight.mul_(damp)
+        layout.out_projections[layer].weight[:, head * d:(head + 1) * d].mul_(gain / damp)
     return model, layout
 
 

@@ -94,6 +94,14 @@ def _encode(rows: Sequence[Any], tokenizer: Any, max_length: int) -> tuple[list,
     return [s for _, s in kept], [i for i, _ in kept], len(encoded) - len(kept)
 
 
+def _refuse_overlap(ids: Sequence[str], used: Sequence[str]) -> None:
+    overlap = sorted(set(ids) & set(used))
+    if overlap:
+        raise RowOverlapError(
+            f"{len(overlap)} of the {len(ids)} validation rows (e.g. {overlap[0]!r}) are rows "
+            f"the pattern set was computed on; choose other rows or pass --allow-overlap")
+
+
 def _check_model(pattern_set: Any, fingerprint: str | None, layout: Any) -> None:
     m = pattern_set.manifest
     wanted = m.get("model_fingerprint")
@@ -154,10 +162,8 @@ def validate(model: Any, tokenizer: Any, pattern_set: Any, rows: Any, *,
     max_length = int(max_length or pattern_set.manifest.get("max_length") or 1024)
     samples, ids, n_no_target = _encode(rows, tokenizer, max_length)
     overlap = sorted(set(ids) & set(pattern_set.sample_ids))
-    if overlap and not allow_overlap:
-        raise RowOverlapError(
-            f"{len(overlap)} of the {len(ids)} validation rows (e.g. {overlap[0]!r}) are rows "
-            f"the pattern set was computed on; choose other rows or pass --allow-overlap")
+    if not allow_overlap:
+        _refuse_overlap(ids, pattern_set.sample_ids)
     pad = getattr(tokenizer, "pad_token_id", None) or 0
     batches = length_grouped_batches(samples, batch_size, pad)
     seconds: dict[str, float] = {}
@@ -344,6 +350,8 @@ def run_validate(config: ValidateConfig, out: str | Path, progress: bool = True
     pattern_set = PatternSet.load(config.patterns)
     bundle = validation_rows(pattern_set, config.data, config.split, config.limit,
                              config.allow_overlap)
+    if not config.allow_overlap:  # before the model is loaded: a cheap error comes first
+        _refuse_overlap([str(r["id"]) for r in bundle.rows], pattern_set.sample_ids)
     device = config.device or ("cuda" if torch.cuda.is_available() else "cpu")
     loaded = load_model(config.model or pattern_set.model, dtype=config.dtype, device=device)
     result = validate(loaded, None, pattern_set, bundle, ablation=config.ablation,
