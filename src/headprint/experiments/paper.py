@@ -67,4 +67,9 @@ CLAIMS: dict[str, tuple[str, str]] = {
     "T3.beats_random": ("Table 3", "Rows selected by pattern similarity (T) beat random "
                         "rows (R) at every size (all three models)."),
     "T3.beats_base": ("Table 3", "Training on the selected rows beats the base model."),
+    # The paper's thesis, tested beyond its experiments (headprint reproduce transfer).
+    "X.transfer_patterns": ("Thesis (beyond the paper)", "SFT on one task helps another "
+                            "more when the two tasks' patterns before SFT are more alike."),
+    "X.transfer_change": ("Thesis (beyond the paper)", "SFT on one task helps another more "
+                          "when the two tasks' change rates under SFT are more alike."),
 }
