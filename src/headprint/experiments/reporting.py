@@ -110,8 +110,8 @@ def write_index(out: str | Path) -> Path:
             f'<span class="muted">{html.escape(f["evidence"])}</span></li>'
             for f in r.get("findings", []))
         figure = r.get("index_figure")  # an experiment's one figure shown on the index
-        image = (f'<p><img src="{html.escape(name)}/{html.escape(figure)}" alt="{html.escape(name)}"'
-                 f' style="max-width:100%"></p>' if figure else "")
+        image = (f'<p><img src="{html.escape(name)}/{html.escape(figure)}" '
+                 f'alt="{html.escape(name)}" style="max-width:100%"></p>' if figure else "")
         sections.append(
             f'<h2><a href="{html.escape(name)}/report.html">{html.escape(name)}</a></h2>'
             f'<p class="muted">model {html.escape(str(r.get("model")))}, scale '

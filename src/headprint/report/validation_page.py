@@ -73,8 +73,7 @@ def validation_markdown(d: dict[str, Any]) -> str:
         lines += ["", "## Every head ablated alone", "",
                   f"{len(single['sample_ids'])} rows; loss with no head ablated "
                   f"{_n(single['loss_0'])}. The estimate's sign matches the actual change's "
-                  f"for {_n(single['sign_agreement'], '.0%') if single['sign_agreement'] is not None else 'n/a'}"
-                  f" of the heads; largest |actual − estimate| {_n(single['max_abs_error'])}.",
+                  f"for {_n(single['sign_agreement'], '.0%')} of the heads; largest |actual − estimate| {_n(single['max_abs_error'])}.",
                   "", markdown_table(["correlation over heads", "Spearman", "p", "Pearson",
                                       "p"], rows),
                   "### Heads whose ablation raises the loss most", "",

@@ -10,7 +10,6 @@ it by its mean over the real tokens of the validation rows (computed in a first 
 """
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,7 +30,6 @@ from headprint.validation.losses import ablation_losses, first_order
 __all__ = ["validate", "ValidationResult", "ValidateConfig", "run_validate", "validation_rows",
            "Ablation"]
 
-log = logging.getLogger(__name__)
 Ablation = Literal["zero", "mean"]
 
 
