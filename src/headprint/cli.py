@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "headprint.evaluation.commands",
     "headprint.selection.commands",
     "headprint.experiments.commands",
+    "headprint.validation.commands",
     "headprint.demo",
 )
 

@@ -25,7 +25,7 @@ def read_jsonl(path):
 def test_all_five_at_tiny_scale(tiny_model_dir, tmp_path):
     out = tmp_path / "reproduce"
     results = reproduce("all", model=str(tiny_model_dir), scale="tiny", out=out)
-    assert list(results) == ["table1", "fig4", "fig5", "table2", "table3"]
+    assert list(results) == ["table1", "fig4", "fig5", "table2", "table3", "transfer"]
     index = (out / "index.html").read_text()
     for name, result in results.items():
         page = out / name / "report.html"

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from headprint.experiments import fig4, fig5, table1, table2, table3
+from headprint.experiments import fig4, fig5, table1, table2, table3, transfer
 from headprint.experiments.context import Context
 from headprint.experiments.reporting import write_index
 from headprint.experiments.scales import Scale, get_scale
@@ -23,14 +23,15 @@ log = logging.getLogger("headprint.experiments")
 
 #: Experiment name -> (title, function running it on a Context).
 EXPERIMENTS: dict[str, tuple[str, Callable[[Context], dict[str, Any]]]] = {
-    module.NAME: (module.TITLE, module.run) for module in (table1, fig4, fig5, table2, table3)
+    module.NAME: (module.TITLE, module.run)
+    for module in (table1, fig4, fig5, table2, table3, transfer)
 }
 
 
 def reproduce(name: str, model: str = DEFAULT_MODEL, scale: str | Scale = "small",
               out: str | Path = "runs/reproduce") -> dict[str, Any]:
-    """Run experiment ``name`` (``table1``, ``fig4``, ``fig5``, ``table2``, ``table3`` or
-    ``all``) on ``model`` at ``scale`` into ``out``.
+    """Run experiment ``name`` (``table1``, ``fig4``, ``fig5``, ``table2``, ``table3``,
+    ``transfer`` or ``all``) on ``model`` at ``scale`` into ``out``.
 
     Returns:
         ``{name: result}`` where each result holds ``report`` (the HTML page), ``findings``

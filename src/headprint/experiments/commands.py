@@ -7,7 +7,7 @@ from headprint.models import DEFAULT_MODEL
 
 __all__ = ["register"]
 
-_NAMES = ("table1", "fig4", "fig5", "table2", "table3", "all")
+_NAMES = ("table1", "fig4", "fig5", "table2", "table3", "transfer", "all")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,7 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "steps), and OUT/NAME/report.html puts headprint's numbers beside the "
                     "paper's with one line per finding saying whether it reproduced.")
     parser.add_argument("name", choices=_NAMES,
-                        help="table1 (with Figure 2), fig4, fig5, table2, table3, or all")
+                        help="table1 (with Figure 2), fig4, fig5, table2, table3, transfer "
+                             "(beyond the paper: transfer between tasks against pattern "
+                             "similarity, on Table 1's SFT runs), or all")
     parser.add_argument("--model", default=DEFAULT_MODEL,
                         help="built-in name, local model folder, or hub id "
                              "(default: %(default)s)")

@@ -72,4 +72,9 @@ CLAIMS: dict[str, tuple[str, str]] = {
                            "similarity (T) beat rows selected by embedding similarity (E, "
                            "as in RDS+) at every size (not in the paper)."),
     "T3.beats_base": ("Table 3", "Training on the selected rows beats the base model."),
+    # The paper's thesis, tested beyond its experiments (headprint reproduce transfer).
+    "X.transfer_patterns": ("Thesis (beyond the paper)", "SFT on one task helps another "
+                            "more when the two tasks' patterns before SFT are more alike."),
+    "X.transfer_change": ("Thesis (beyond the paper)", "SFT on one task helps another more "
+                          "when the two tasks' change rates under SFT are more alike."),
 }

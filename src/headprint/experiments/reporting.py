@@ -108,11 +108,14 @@ def write_index(out: str | Path) -> Path:
             f"</span> — {html.escape(f['where'])}: {html.escape(f['statement'])} "
             f'<span class="muted">{html.escape(f["evidence"])}</span></li>'
             for f in r.get("findings", []))
+        figure = r.get("index_figure")  # an experiment's one figure shown on the index
+        image = (f'<p><img src="{html.escape(name)}/{html.escape(figure)}" '
+                 f'alt="{html.escape(name)}" style="max-width:100%"></p>' if figure else "")
         sections.append(
             f'<h2><a href="{html.escape(name)}/report.html">{html.escape(name)}</a></h2>'
             f'<p class="muted">model {html.escape(str(r.get("model")))}, scale '
             f'{html.escape(str(r.get("scale", {}).get("name")))}, {minutes}; '
-            f"<code>{html.escape(r['headprint']['command'])}</code></p><ul>{items}</ul>")
+            f"<code>{html.escape(r['headprint']['command'])}</code></p><ul>{items}</ul>{image}")
     body = "".join(sections) or "<p>No experiment has finished in this folder yet.</p>"
     page = (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>headprint reproduce: {html.escape(out.name)}</title>"

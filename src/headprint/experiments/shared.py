@@ -24,6 +24,9 @@ def task_runs(ctx: Context, tasks: tuple[str, ...] | None = None) -> dict[str, s
     for task in tasks:
         runs[task] = blocks.sft(ctx, f"task-{task}", task, s.n_train, track=[task],
                                 track_limit=s.n_patterns, track_at=s.track_at)
+        from headprint.experiments.transfer import heldout_losses
+
+        heldout_losses(ctx, runs[task])  # for the transfer experiment, while weights exist
         ctx.prune_weights(runs[task])
     return runs
 

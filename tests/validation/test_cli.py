@@ -1,0 +1,73 @@
+"""``headprint validate`` on a tiny model with SmolLM2's tokenizer and real GSM8K rows."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from headprint.cli import main
+
+
+def _error_lines(capsys) -> list[str]:
+    """stderr's lines other than progress bars (model loading draws one)."""
+    err = capsys.readouterr().err
+    return [line for line in err.replace("\r", "\n").splitlines()
+            if line.strip() and "it/s]" not in line and "%|" not in line]
+
+
+@pytest.fixture(scope="module")
+def pattern_dir(tmp_path_factory, tiny_model_dir):
+    out = tmp_path_factory.mktemp("patterns") / "gsm8k"
+    assert main(["patterns", "--model", str(tiny_model_dir), "--data", "gsm8k", "--limit", "4",
+                 "--max-length", "256", "--out", str(out)]) == 0
+    return out
+
+
+def test_validate_writes_json_and_page(pattern_dir, tmp_path):
+    out = tmp_path / "v"
+    assert main(["validate", str(pattern_dir), "--out", str(out), "--limit", "3",
+                 "--single-head", "--seeds", "2"]) == 0
+    d = json.loads((out / "validate.json").read_text())
+    manifest = json.loads((pattern_dir / "manifest.json").read_text())
+    assert d["ablation"] == "zero" and d["ks"] == [0, 1, 2, 4, 8]
+    assert len(d["sample_ids"]) == 3 and not set(d["sample_ids"]) & set(manifest["sample_ids"])
+    assert d["provenance"]["n_overlap"] == 0
+    assert d["provenance"]["model_fingerprint"] == manifest["model_fingerprint"]
+    assert d["provenance"]["pattern_set"]["run_key"] == manifest["run_key"]
+    assert set(d["curves"]) >= {"top", "bottom", "random_mean", "random_sd"}
+    assert d["single_head"]["vs_estimate"]["spearman"] is not None
+    assert (out / "curves.png").exists() and (out / "single-head.png").exists()
+    page = (out / "report.html").read_text()
+    assert "Causal validation" in page and "curves.png" in page
+
+
+def test_overlapping_rows_are_refused_unless_allowed(pattern_dir, tmp_path, capsys):
+    args = ["validate", str(pattern_dir), "--data", "gsm8k", "--limit", "6", "--seeds", "1",
+            "--ks", "1"]
+    assert main(args + ["--out", str(tmp_path / "a")]) != 0
+    err = _error_lines(capsys)
+    assert len(err) == 1 and "4 of the 6 validation rows" in err[0]
+    assert main(args + ["--out", str(tmp_path / "b"), "--allow-overlap"]) == 0
+    d = json.loads((tmp_path / "b" / "validate.json").read_text())
+    assert d["provenance"]["n_overlap"] == 4 and d["provenance"]["allow_overlap"] is True
+
+
+def test_bad_input_is_one_clear_line(pattern_dir, tmp_path, capsys, tiny_model_dir):
+    import torch
+    from transformers import AutoTokenizer, LlamaForCausalLM
+
+    other = tmp_path / "other"
+    torch.manual_seed(1)
+    model = LlamaForCausalLM.from_pretrained(str(tiny_model_dir))
+    with torch.no_grad():
+        model.lm_head.weight.mul_(2)
+    model.save_pretrained(other)
+    AutoTokenizer.from_pretrained(str(tiny_model_dir)).save_pretrained(other)
+    for extra, needle in (
+            (["--model", str(other)], "fingerprint"),
+            (["--ks", "9"], "k=9 is out of range"),
+            (["--max-length", "8"], "has a response (target) token")):
+        assert main(["validate", str(pattern_dir), "--out", str(tmp_path / "x"),
+                     "--limit", "2", *extra]) != 0
+        err = _error_lines(capsys)
+        assert len(err) == 1 and needle in err[0], err
