@@ -76,3 +76,18 @@ def test_transfer_at_tiny_scale_reuses_table1_runs(tiny_model_dir, tmp_path):
     ti, tj = saved["tasks"][i], saved["tasks"][j]
     expected = (saved["tuned_loss"][ti][tj] - saved["base_loss"][tj]) / saved["base_loss"][tj]
     assert saved["transfer"][i][j] == pytest.approx(expected)
+
+
+def test_transfer_verdict_uses_three_words_and_noise():
+    """Hand-made Mantel results: significant either way decides, within noise does not."""
+    from headprint.experiments.findings import VERDICTS
+    from headprint.experiments.transfer import _verdict
+
+    cases = [({"r": 0.6, "p": 0.01, "n_permutations": 5040}, "reproduced"),
+             ({"r": 0.3, "p": 0.20, "n_permutations": 5040}, "inconclusive"),
+             ({"r": -0.1, "p": 0.70, "n_permutations": 5040}, "inconclusive"),
+             ({"r": -0.7, "p": 0.995, "n_permutations": 5040}, "not reproduced"),
+             ({"r": None, "p": 1.0, "n_permutations": 5040}, "inconclusive")]
+    for test, expected in cases:
+        assert _verdict(test) == expected
+        assert _verdict(test) in VERDICTS

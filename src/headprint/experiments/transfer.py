@@ -15,8 +15,9 @@ on the per-task SFT runs Table 1 already makes (:mod:`.shared`; nothing is retra
   9,999 random ones beyond) and counts how often the correlation is as large (one-sided:
   the thesis predicts a positive one).
 
-Verdicts follow :mod:`.findings`: ``reproduced`` when r > 0 and p < 0.05, ``direction
-only`` when r > 0 within noise, ``not reproduced`` when r ≤ 0.
+Verdicts follow :mod:`.findings`: ``reproduced`` when r > 0 and the one-sided p < 0.05,
+``not reproduced`` when r < 0 beyond noise (the lower tail's p < 0.05), ``inconclusive``
+otherwise (within noise either way).
 """
 from __future__ import annotations
 
@@ -124,9 +125,17 @@ def mantel(a: np.ndarray, b: np.ndarray, *, method: str = "pearson", seed: int =
 
 
 def _verdict(test: dict[str, Any]) -> str:
-    if test["r"] is None or test["r"] <= 0:
+    r, p = test["r"], test["p"]
+    if r is None or not math.isfinite(r):
+        return "inconclusive"
+    if r > 0 and p < 0.05:
+        return "reproduced"
+    # p counts permutations at least as large as observed; the lower tail's p is at most
+    # 1 − p plus the observed permutation's own share (conservative at ties).
+    lower = 1.0 - p + 1.0 / test["n_permutations"]
+    if r < 0 and lower < 0.05:
         return "not reproduced"
-    return "reproduced" if test["p"] < 0.05 else "direction only"
+    return "inconclusive"
 
 
 def run(ctx: Context) -> dict[str, Any]:
