@@ -48,8 +48,16 @@ class PatternConfig:
     shard_size: int = 256
     name: str | None = None
     """Label for tables and figures; defaults to the data's name."""
+    format: str = "auto"
+    """Prompt format: auto (a checkpoint's own, else chat when the tokenizer has a chat
+    template, else raw), chat or raw (:mod:`headprint.data.prompt_format`)."""
 
     def __post_init__(self) -> None:
+        from headprint.data.prompt_format import FORMATS
+
+        if self.format not in FORMATS:
+            raise ValueError(f"unknown format {self.format!r}; choose one of "
+                             f"{', '.join(FORMATS)}")
         if self.method not in ("paper", "abs"):
             raise ValueError(f"unknown method {self.method!r}; choose 'paper' or 'abs'")
         if self.loss not in ("sample", "batch"):
@@ -64,15 +72,19 @@ class PatternConfig:
 def compute_patterns(loaded: LoadedModel, bundle, *, method: Method = "paper",
                      loss: LossScaling = "sample", batch_size: int = 4, max_length: int = 1024,
                      per_sample: bool = False, plan: ShardPlan | None = None,
-                     progress: bool = True, name: str | None = None) -> PatternSet | None:
-    """Pattern set of ``bundle`` (a :class:`headprint.data.DataBundle`) under ``loaded``.
+                     progress: bool = True, name: str | None = None,
+                     prompt_format: str = "auto") -> PatternSet | None:
+    """Pattern set of ``bundle`` (a :class:`headprint.data.DataBundle`) under ``loaded``,
+    its rows tokenized in ``prompt_format`` (recorded in the manifest as ``format``).
 
     Samples whose every target token is truncated away are excluded and counted
     (``n_truncated_out``), never averaged in as zeros. Returns None on non-zero ranks.
     """
     from headprint.data import encode_rows
+    from headprint.data.prompt_format import resolve_format
 
-    encoded = encode_rows(bundle.rows, loaded.tokenizer, max_length)
+    prompt_format = resolve_format(prompt_format, loaded.tokenizer, loaded.path)
+    encoded = encode_rows(bundle.rows, loaded.tokenizer, max_length, prompt_format)
     kept = [(row, sample) for row, sample in zip(bundle.rows, encoded) if sample.n_target > 0]
     if not kept:
         raise ValueError(f"{bundle.name}: no sample has a response token left within "
@@ -92,7 +104,8 @@ def compute_patterns(loaded: LoadedModel, bundle, *, method: Method = "paper",
         "name": name or bundle.name,
         "model": loaded.name, "model_fingerprint": loaded.fingerprint,
         "model_type": getattr(loaded.model.config, "model_type", None),
-        "method": method, "loss": loss, "data": bundle.describe(), "split": bundle.split,
+        "method": method, "loss": loss, "format": prompt_format,
+        "data": bundle.describe(), "split": bundle.split,
         "n_samples": len(ids), "sample_ids": ids,
         "num_layers": layout.num_layers, "num_heads": layout.num_heads,
         "max_length": max_length, "batch_size": batch_size,
@@ -105,10 +118,12 @@ def compute_patterns(loaded: LoadedModel, bundle, *, method: Method = "paper",
                       per_sample=scores if per_sample else None)
 
 
-def _settings(config: PatternConfig, loaded: LoadedModel, bundle) -> dict:
+def _settings(config: PatternConfig, loaded: LoadedModel, bundle, prompt_format: str) -> dict:
     keep = asdict(config)
-    for transient in ("device", "device_map", "shard_size", "name"):
+    for transient in ("device", "device_map", "shard_size", "name", "format"):
         keep.pop(transient)
+    if prompt_format != "raw":  # raw artifacts keep the keys they had before formats
+        keep["format"] = prompt_format
     return {**keep, "model_fingerprint": loaded.fingerprint,
             "data_fingerprint": bundle.describe().get("fingerprint")}
 
@@ -121,6 +136,7 @@ def run_patterns(config: PatternConfig, out: str | Path, overwrite: bool = False
         OutputExistsError: ``out`` holds a different artifact and ``overwrite`` is False.
     """
     from headprint.data import load_data
+    from headprint.data.prompt_format import resolve_format
 
     out = Path(out)
     dist = init_distributed()
@@ -131,7 +147,8 @@ def run_patterns(config: PatternConfig, out: str | Path, overwrite: bool = False
         device = f"cuda:{dist.local_rank}"
     loaded = load_model(config.model, dtype=config.dtype, device=None if config.device_map
                         else device, device_map=config.device_map)
-    key = run_key(_settings(config, loaded, bundle))
+    prompt_format = resolve_format(config.format, loaded.tokenizer, loaded.path)
+    key = run_key(_settings(config, loaded, bundle, prompt_format))
     existing = out / MANIFEST_FILE
     if existing.exists():
         previous = json.loads(existing.read_text()).get("run_key")
@@ -147,7 +164,7 @@ def run_patterns(config: PatternConfig, out: str | Path, overwrite: bool = False
         result = compute_patterns(loaded, bundle, method=config.method, loss=config.loss,
                                   batch_size=config.batch_size, max_length=config.max_length,
                                   per_sample=config.per_sample, plan=plan, progress=progress,
-                                  name=config.name)
+                                  name=config.name, prompt_format=prompt_format)
         if result is not None:
             result.manifest.update(run_key=key, world_size=dist.world_size, device=device)
             result.save(out)
