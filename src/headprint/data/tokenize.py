@@ -153,7 +153,7 @@ def encode_row(row: dict, tokenizer: Any, max_length: int | None,
     return EncodedSample(input_ids, labels, bool(truncated), n_target, row.get("id"))
 
 
-def encode_rows(rows: Sequence[dict], tokenizer: Any,
-                max_length: int | None) -> list[EncodedSample]:
+def encode_rows(rows: Sequence[dict], tokenizer: Any, max_length: int | None,
+                prompt_format: str = "raw") -> list[EncodedSample]:
     """:func:`encode_row` over ``rows``, same order (samples with ``n_target == 0`` kept)."""
-    return [encode_row(row, tokenizer, max_length) for row in rows]
+    return [encode_row(row, tokenizer, max_length, prompt_format) for row in rows]
