@@ -15,6 +15,7 @@ never match inside the model's leading special tokens or whitespace, and every e
 generation is counted per task (``n_empty``, with ``empty_stop``: the stop string that ended
 the first of them); when more than a tenth of a task's generations are empty a warning says
 so (``warnings`` in the results, and the log).
+
 :func:`run_eval` loads a model by name and writes ``results.json``, ``results.md`` and
 ``samples/<task>.jsonl``.
 """
