@@ -92,10 +92,11 @@ def test_fully_truncated_samples_excluded_and_counted(tiny_model_dir, tmp_path):
             {"prompt": "short", "completion": " answer"}]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "o"
-    assert _patterns("--model", str(tiny_model_dir), "--data", str(path),
+    # raw: SmolLM2's chat template alone (its default system turn) is longer than 16 tokens
+    assert _patterns("--model", str(tiny_model_dir), "--data", str(path), "--format", "raw",
                      "--max-length", "16", "--per-sample", "--out", str(out)) == 0
     manifest = PatternSet.load(out).manifest
-    assert manifest["n_samples"] == 1 and manifest["n_truncated_out"] == 1
+    assert manifest["format"] == "raw" and manifest["n_samples"] == 1 and manifest["n_truncated_out"] == 1
     assert manifest["sample_ids"] == ["long.jsonl:2"]
 
 

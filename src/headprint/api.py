@@ -83,10 +83,12 @@ def _as_loaded(model: Any, tokenizer: Any) -> LoadedModel:
 def compute_patterns(model: Any, tokenizer: Any = None, data: Any = "gsm8k", *,
                      method: str = "paper", loss: str = "sample", per_sample: bool = False,
                      batch_size: int = 4, max_length: int = 1024, limit: int | None = None,
-                     progress: bool = True, name: str | None = None) -> PatternSet:
+                     progress: bool = True, name: str | None = None,
+                     format: str = "auto") -> PatternSet:
     """The activation pattern of ``data`` under ``model``: a :class:`PatternSet`.
 
-    Same numbers as ``headprint patterns`` on the same rows. ``model`` is a Hugging Face
+    Same numbers as ``headprint patterns`` on the same rows and ``format`` (``auto``: the
+    chat template when the tokenizer has one, else the raw text; ``chat``; ``raw``). ``model`` is a Hugging Face
     causal LM in memory (give ``tokenizer``), a :class:`LoadedModel`, or a name/path.
     The model's parameters are left as they were (frozen only during the computation).
 
@@ -99,7 +101,7 @@ def compute_patterns(model: Any, tokenizer: Any = None, data: Any = "gsm8k", *,
     bundle = load_data(data, limit=limit)
     result = _compute(loaded, bundle, method=method, loss=loss, batch_size=batch_size,
                       max_length=max_length, per_sample=per_sample, progress=progress,
-                      name=name)
+                      name=name, prompt_format=format)
     assert result is not None  # single process: never a non-zero rank
     return result
 

@@ -136,3 +136,50 @@ def test_smollm2_contract(smollm2_tokenizer):
     targets = [t for t, l in zip(m.input_ids, m.labels) if l != IGNORE_INDEX]
     assert targets == ids(tok, "Hello there!") + [eos] + ids(tok, "Goodbye.") + [eos]
     assert tok.decode(targets) == "Hello there!<|im_end|>Goodbye.<|im_end|>"
+
+
+# -- the prompt format (headprint.data.prompt_format) -----------------------------------------
+
+def test_chat_format_masks_exactly_the_assistant_turn(byte_tokenizer):
+    """Written out by hand: ChatML text of [user: prompt, assistant: completion], one token
+    per character, the loss on the completion and its <|im_end|> only."""
+    tok = byte_tokenizer
+    row = {"id": "r1", "prompt": "Q: 2+2?\nAnswer:", "completion": " 4"}
+    s = encode_row(row, tok, None, "chat")
+    context = ("<|im_start|>system\nDefault system.<|im_end|>\n"
+               "<|im_start|>user\nQ: 2+2?\nAnswer:<|im_end|>\n<|im_start|>assistant\n")
+    expected_ids = [BOS] + ids(tok, context) + ids(tok, "4") + [IM_END] + ids(tok, "\n")
+    assert s.input_ids == expected_ids
+    n_context = 1 + len(ids(tok, context))
+    assert s.labels == ([IGNORE_INDEX] * n_context + ids(tok, "4") + [IM_END]
+                        + [IGNORE_INDEX])
+    assert target_text(tok, s) == "4<|im_end|>" and s.n_target == 2
+    # raw is the default and unchanged
+    assert encode_row(row, tok, None).input_ids == [BOS] + ids(tok, row["prompt"] + " 4") + [IM_END]
+
+
+def test_chat_format_code_rows_answer_with_a_fenced_program(byte_tokenizer):
+    row = {"id": "h1", "prompt": "def f(x):\n    \"\"\"Double.\"\"\"\n",
+           "completion": "    return 2 * x\n",
+           "meta": {"tests": "assert f(2) == 4\n", "entry_point": "f",
+                    "program_prefix": "def f(x):\n    \"\"\"Double.\"\"\"\n"}}
+    s = encode_row(row, byte_tokenizer, None, "chat")
+    assert target_text(byte_tokenizer, s) == (
+        "```python\ndef f(x):\n    \"\"\"Double.\"\"\"\n    return 2 * x\n```<|im_end|>")
+
+
+def test_resolve_format(make_tokenizer, tmp_path):
+    from headprint.data.prompt_format import (FormatError, resolve_format,
+                                              write_model_format)
+
+    chat_tok, plain_tok = make_tokenizer(), make_tokenizer(chat_template=None)
+    assert resolve_format("auto", chat_tok) == "chat"
+    assert resolve_format("auto", plain_tok) == "raw"
+    assert resolve_format("raw", chat_tok) == "raw"
+    with pytest.raises(FormatError, match="chat template"):
+        resolve_format("chat", plain_tok)
+    with pytest.raises(FormatError, match="unknown format"):
+        resolve_format("jinja", chat_tok)
+    write_model_format(tmp_path, "raw")  # a checkpoint trained raw stays raw under auto
+    assert resolve_format("auto", chat_tok, tmp_path) == "raw"
+    assert resolve_format("chat", chat_tok, tmp_path) == "chat"  # an explicit choice wins

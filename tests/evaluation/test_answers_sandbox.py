@@ -86,3 +86,73 @@ def test_program_runs_outside_the_evaluator(tmp_path):
     result = run_program("import os\nprint(os.getpid(), os.getcwd())\n")
     pid, cwd = result.stdout.split()
     assert int(pid) != os.getpid() and cwd != os.getcwd()
+
+
+# -- answers the way chat models write them ---------------------------------------------------
+
+def _humaneval_row():
+    from headprint.data import load_data
+
+    return load_data("humaneval", split="test", limit=1).rows[0]
+
+
+def test_code_answers_fenced_and_unfenced(monkeypatch):
+    """HumanEval's first test row, its canonical solution written four ways."""
+    monkeypatch.setitem(recipes.CODE_LIMITS, "timeout", 10)
+    row = _humaneval_row()
+    meta, body = row["meta"], row["completion"]
+    whole = row["prompt"] + body  # the full function, as a chat model writes it
+    assert recipes.code_passes(meta, body)  # a bare continuation (raw)
+    assert recipes.code_passes(meta, f"Here you go:\n```python\n{whole}```\nIt works.")
+    assert recipes.code_passes(meta, f"```python\n{body}```")  # continuation in a fence
+    assert recipes.code_passes(meta, f"```python\n{whole}")  # cut by the closing-fence stop
+    # a wrong program still fails, fenced or not
+    wrong = row["prompt"] + "    return None\n"
+    assert not recipes.code_passes(meta, "    return None\n")
+    assert not recipes.code_passes(meta, f"```python\n{wrong}```")
+    assert not recipes.code_passes(meta, "I cannot write this function.")
+
+
+def test_program_extraction_rules():
+    from headprint.evaluation.answers import extract_program
+
+    prefix = "from typing import List\n\n\ndef f(xs: List[int]) -> int:\n    \"\"\"Sum.\"\"\"\n"
+    meta = {"program_prefix": prefix, "entry_point": "f"}
+    fenced = "```python\ndef f(xs: List[int]) -> int:\n    return sum(xs)\n```\n"
+    # a whole program keeps the prefix's imports; its stub of f is replaced
+    assert extract_program(fenced, meta) == (prefix.rstrip() + "\n\n"
+                                             + "def f(xs: List[int]) -> int:\n"
+                                               "    return sum(xs)\n")
+    # a dedented body in a fence is put back under the prefix's function
+    assert extract_program("```\nreturn sum(xs)\n```", meta) == prefix + "    return sum(xs)\n"
+    # rows without a prefix (gsm8k-py, mbpp): the block runs on its own
+    assert extract_program("Sure.\n```py\nprint(3)\n```\n```\nprint(4)\n```", {}) == "print(3)\n"
+    assert extract_program("print(5)\n", {"program_prefix": ""}) == "print(5)\n"
+    # a block in another language is not code to run
+    assert extract_program("```text\nprint(1)\n```", {}) == "```text\nprint(1)\n```"
+
+
+def test_gsm8k_py_fenced_program(monkeypatch):
+    monkeypatch.setitem(recipes.CODE_LIMITS, "timeout", 10)
+    meta = {"answer": "12", "tests": "", "program_prefix": ""}
+    assert recipes.code_passes(meta, "```python\nprint(3 * 4)\n```\nThe answer is 12.")
+    assert not recipes.code_passes(meta, "```python\nprint(3 * 5)\n```\nThe answer is 12.")
+
+
+@pytest.mark.parametrize("generation, expected", [
+    ("Janet has 16 - 3 - 4 = 9 eggs, 9 * 2 = 18.\nThe answer is $18.", "18"),
+    ("So she earns \\boxed{18} dollars per day, from 9 eggs.", "18"),
+    ("The final answer is: 1,234 apples, or 5 boxes.", "1234"),
+    ("#### 7\nThe answer is 8", "7"),  # the strict form wins
+])
+def test_gsm8k_chat_style_answers(generation, expected):
+    assert extract_gsm8k_answer(generation) == expected
+
+
+@pytest.mark.parametrize("generation, gold", [
+    ("We simplify. The answer is $\\frac{1}{2}$.", "\\frac12"),
+    ("First $x=2$, then $y = 3$. So the answer is 5.", "5"),
+    ("Thus $x = 3$ and finally $x^2 = 9$", "x^2 = 9"),
+])
+def test_math_chat_style_answers(generation, gold):
+    assert math_correct(generation, gold)

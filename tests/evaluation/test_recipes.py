@@ -85,3 +85,61 @@ def test_generation_config_is_greedy_with_stops(tmp_path):
     assert kwargs["do_sample"] is False and kwargs["max_gen_toks"] == 32
     assert "\ndef" in kwargs["until"] and config["unsafe_code"] is True
     assert (name, split) == ("humaneval", "test")
+
+
+class ChatOracleLM(OracleLM):
+    """The oracle behind a chat template: it answers the way SFT in the chat format teaches
+    (:func:`headprint.data.prompt_format.assistant_content`: code as a fenced program)."""
+
+    def __init__(self, right: bool) -> None:
+        super().__init__(right)
+        self.contexts: list[str] = []
+
+    @property
+    def tokenizer_name(self) -> str:
+        return "chat-oracle"
+
+    def chat_template(self, chat_template=False):
+        return "<user>...</user><assistant>"
+
+    def apply_chat_template(self, chat_history, add_generation_prompt=True):
+        assert [m["role"] for m in chat_history] == ["user"] and add_generation_prompt
+        return f"<user>{chat_history[0]['content']}</user><assistant>"
+
+    def loglikelihood(self, requests):
+        out = []
+        for request in requests:
+            meta = json.loads(request.doc["meta"])
+            self.contexts.append(request.args[0])
+            assert request.args[0] == f"<user>{meta['mc_prompt'].strip()}</user><assistant>"
+            is_gold = request.args[1] == meta["choices"][meta["gold"]].strip()
+            favoured = is_gold == self.right
+            out.append((0.0 if favoured else -10.0, favoured))
+        return out
+
+    def generate_until(self, requests):
+        from headprint.data.prompt_format import assistant_content
+
+        wrong = super().generate_until(requests) if not self.right else None
+        out = []
+        for i, request in enumerate(requests):
+            doc = request.doc
+            self.contexts.append(request.args[0])
+            assert request.args[0] == f"<user>{doc['prompt'].strip()}</user><assistant>"
+            assert "\ndef" not in request.args[1]["until"]  # raw code stops would cut fences
+            row = {"prompt": doc["prompt"], "completion": doc["completion"],
+                   "meta": json.loads(doc["meta"])}
+            out.append(assistant_content(row) if self.right else wrong[i])
+        return out
+
+
+@pytest.mark.parametrize("right", [True, False])
+def test_chat_format_scores_chat_answers(right):
+    lm = ChatOracleLM(right)
+    result = evaluate_detailed(lm, TASKS, limit=3, prompt_format="chat")
+    accuracy = {task: entry["accuracy"] for task, entry in result["tasks"].items()}
+    assert accuracy == {task: (1.0 if right else 0.0) for task in TASKS}
+    assert result["format"] == "chat" and len(lm.contexts) > len(TASKS)
+    config = result["tasks"]["humaneval"]["lm_eval_task"]
+    assert config["generation_kwargs"]["until"][0] == "\n```\n"
+    assert config["metadata"]["format"] == "chat"

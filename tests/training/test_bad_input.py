@@ -107,7 +107,7 @@ def test_refuses_other_runs_and_resumes_unfinished_one(tiny_model_dir, rows_file
 def test_tracked_task_that_does_not_fit(tiny_model_dir, rows_file, tmp_path):
     with pytest.raises(ConfigError, match="tracked task gsm8k: no sample"):
         run_sft(_config(tiny_model_dir, rows_file, track=["gsm8k"], track_limit=2,
-                        max_length=16), tmp_path / "run", progress=False)
+                        max_length=16, format="raw"), tmp_path / "run", progress=False)
 
 
 def test_not_a_run_folder(tiny_model_dir, rows_file, tmp_path):

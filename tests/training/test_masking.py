@@ -100,3 +100,81 @@ def test_samples_without_a_response_token_are_dropped(tiny_model_dir, rows_file)
     train_set = build_training_set(rows, tokenizer, max_length=32)
     assert train_set.n_dropped == 1 and len(train_set) == 3
     assert rows[0]["id"] not in train_set.ids
+
+
+# -- the chat prompt format -------------------------------------------------------------------
+
+def test_chat_format_trains_on_exactly_the_assistant_turn(tiny_model_dir, rows_file, tmp_path):
+    """Token by token through trl's SFTTrainer: the masked part is the chat template's
+    rendering of the user turn with the generation prompt, the trained part the assistant's
+    answer and its end-of-turn token; and the same tokens and loss positions as trl's own
+    conversational prompt-completion format, except the newline after the end-of-turn
+    token (context in headprint's contract, a target for trl)."""
+    from datasets import Dataset
+    from trl import SFTConfig as TrlSFTConfig, SFTTrainer
+
+    from headprint.data.prompt_format import chat_messages
+
+    rows = load_data(str(rows_file), limit=4).rows
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_model_dir))
+    model = AutoModelForCausalLM.from_pretrained(str(tiny_model_dir))
+    train_set = build_training_set(rows, tokenizer, 128, "chat")
+    trainer = SFTTrainer(model=model, args=_trainer_args(SFTConfig(max_length=128), tmp_path,
+                                                         1, False),
+                         train_dataset=train_set.dataset, processing_class=tokenizer)
+    conversational = Dataset.from_list([{"prompt": chat_messages(r)[:1],
+                                         "completion": chat_messages(r)[1:]} for r in rows])
+    reference = SFTTrainer(model=model, args=TrlSFTConfig(
+        output_dir=str(tmp_path / "trl"), report_to="none", max_length=128, use_cpu=True),
+        train_dataset=conversational, processing_class=tokenizer).train_dataset
+    for row, example, theirs in zip(rows, trainer.train_dataset, reference):
+        ids, labels = example["input_ids"], example["labels"]
+        assert ids == encode_row(row, tokenizer, 128, "chat").input_ids
+        user = [{"role": "user", "content": row["prompt"].strip()}]
+        context = tokenizer.apply_chat_template(user, tokenize=False,
+                                                add_generation_prompt=True)
+        whole = tokenizer.apply_chat_template(
+            user + [{"role": "assistant", "content": row["completion"].strip()}],
+            tokenize=False)
+        assert tokenizer.decode(ids) == whole
+        n_context = next(i for i, label in enumerate(labels) if label != -100)
+        assert tokenizer.decode(ids[:n_context]) == context
+        target = [label for label in labels if label != -100]
+        assert labels[n_context:n_context + len(target)] == target  # one contiguous span
+        assert target == ids[n_context:n_context + len(target)]
+        assert tokenizer.decode(target) == row["completion"].strip() + tokenizer.eos_token
+        assert labels[n_context + len(target):] == [-100] * (len(ids) - n_context
+                                                             - len(target))
+        assert tokenizer.decode(ids[n_context + len(target):]) == "\n"
+        # trl's conversational format: same tokens; same loss positions but the last newline
+        assert theirs["input_ids"] == ids
+        trl_mask = [label != -100 for label in theirs["labels"]]
+        ours = [label != -100 for label in labels]
+        assert trl_mask[:-1] == ours[:-1] and trl_mask[-1] and not ours[-1]
+
+
+@pytest.mark.parametrize("fmt", ["chat", "raw"])
+def test_checkpoint_remembers_its_format(fmt, tiny_model_dir, rows_file, tmp_path):
+    """SFT in a format; eval and patterns on its checkpoint use that format by default
+    (``raw`` here although the tokenizer has a chat template, which ``auto`` would pick)."""
+    import json
+
+    from headprint.evaluation.api import evaluate_detailed
+    from headprint.models import load_model
+    from headprint.patterns.api import compute_patterns
+    from headprint.training import run_sft
+
+    config = SFTConfig(model=str(tiny_model_dir), data=str(rows_file), max_steps=2,
+                       batch_size=4, max_length=64, save_at=[1], format=fmt)
+    result = run_sft(config, tmp_path / "run", progress=False)
+    run = json.loads((result.run_dir / "run.json").read_text())
+    assert run["format"] == fmt
+    for folder in (result.final, result.run_dir / "checkpoint-1"):
+        assert json.loads((folder / "headprint-format.json").read_text()) == {"format": fmt}
+    loaded = load_model(str(result.final))
+    detailed = evaluate_detailed(loaded, "gsm8k", 2, max_gen_toks=4)
+    assert detailed["format"] == fmt and detailed["settings"]["format_requested"] == "auto"
+    context = detailed["tasks"]["gsm8k"]["lm_eval_task"]
+    assert context["metadata"]["format"] == fmt
+    patterns = compute_patterns(loaded, load_data(str(rows_file), limit=2), progress=False)
+    assert patterns.manifest["format"] == fmt

@@ -18,6 +18,11 @@ mask boundaries fall exactly between pieces: the first piece with the default sp
 tokens unless the rendered text already starts with the BOS token, the others without.
 Messages after the last assistant turn are dropped (there is nothing to learn from them).
 
+The prompt format (:mod:`headprint.data.prompt_format`): in ``raw`` (the default here)
+prompt/completion rows are encoded as above; in ``chat`` they are first turned into a
+``messages`` row (user turn = prompt, assistant turn = completion) and encoded as one, so
+the loss is on exactly the assistant turn.
+
 Labels are *not* shifted: ``labels[i] == input_ids[i]`` on target positions, Hugging Face's
 ``labels=`` convention (the model's loss shifts). Sequences longer than ``max_length`` are
 cut from the right (the start is kept). ``n_target`` counts the unmasked labels left after
@@ -31,6 +36,7 @@ from typing import Any, Sequence
 
 from headprint.data.errors import DataError
 from headprint.data.formats import validate_row
+from headprint.data.prompt_format import apply_format
 
 __all__ = ["IGNORE_INDEX", "EncodedSample", "encode_row", "encode_rows"]
 
@@ -111,8 +117,10 @@ def _message_pieces(row: dict, tokenizer: Any, where: str) -> list[tuple[str, bo
     return pieces
 
 
-def encode_row(row: dict, tokenizer: Any, max_length: int | None) -> EncodedSample:
-    """Tokenize one row (prompt/completion or messages) under the contract above.
+def encode_row(row: dict, tokenizer: Any, max_length: int | None,
+               prompt_format: str = "raw") -> EncodedSample:
+    """Tokenize one row (prompt/completion or messages) under the contract above, in the
+    resolved ``prompt_format`` (``raw`` or ``chat``).
 
     Raises :class:`DataError` for a malformed row (naming its id and field), for messages
     rows when the tokenizer has no chat template, and for prompt/completion rows when the
@@ -120,6 +128,7 @@ def encode_row(row: dict, tokenizer: Any, max_length: int | None) -> EncodedSamp
     """
     where = str(row.get("id", "row")) if isinstance(row, dict) else "row"
     validate_row(row, where)
+    row = apply_format(row, prompt_format)
     input_ids: list[int] = []
     labels: list[int] = []
     if row.get("messages") is not None:
@@ -144,7 +153,7 @@ def encode_row(row: dict, tokenizer: Any, max_length: int | None) -> EncodedSamp
     return EncodedSample(input_ids, labels, bool(truncated), n_target, row.get("id"))
 
 
-def encode_rows(rows: Sequence[dict], tokenizer: Any,
-                max_length: int | None) -> list[EncodedSample]:
+def encode_rows(rows: Sequence[dict], tokenizer: Any, max_length: int | None,
+                prompt_format: str = "raw") -> list[EncodedSample]:
     """:func:`encode_row` over ``rows``, same order (samples with ``n_target == 0`` kept)."""
-    return [encode_row(row, tokenizer, max_length) for row in rows]
+    return [encode_row(row, tokenizer, max_length, prompt_format) for row in rows]

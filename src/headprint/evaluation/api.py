@@ -7,6 +7,15 @@ them), writes them and an lm-eval task config per task (:mod:`.recipes`), and ru
 ``lm_eval.simple_evaluate`` with ``HFLM(pretrained=<model object>)``: nothing is fetched and
 the model is not reloaded. It returns ``{task: accuracy}``; :func:`evaluate_detailed`
 returns everything (metrics, counts, data provenance, per-sample outputs).
+
+The prompt format (``auto``, ``chat`` or ``raw``; :mod:`headprint.data.prompt_format`) is
+resolved once per call and recorded in the results (``format``, and in ``settings``).
+Generation goes through :class:`~headprint.evaluation.generation.HeadprintLM`: stop strings
+never match inside the model's leading special tokens or whitespace, and every empty
+generation is counted per task (``n_empty``, with ``empty_stop``: the stop string that ended
+the first of them); when more than a tenth of a task's generations are empty a warning says
+so (``warnings`` in the results, and the log).
+
 :func:`run_eval` loads a model by name and writes ``results.json``, ``results.md`` and
 ``samples/<task>.jsonl``.
 """
@@ -25,9 +34,13 @@ from headprint import __version__
 from headprint.io import atomic_write_json, atomic_write_text
 from headprint.models import DEFAULT_MODEL, LoadedModel, load_model
 
-__all__ = ["EvalConfig", "evaluate", "evaluate_detailed", "run_eval", "results_table"]
+__all__ = ["EvalConfig", "evaluate", "evaluate_detailed", "run_eval", "results_table",
+           "EMPTY_WARNING_SHARE"]
 
 log = logging.getLogger(__name__)
+
+EMPTY_WARNING_SHARE = 0.1
+"""Warn when more than this share of a task's generations are empty."""
 
 
 @dataclass
@@ -45,8 +58,16 @@ class EvalConfig:
     device: str | None = None
     code_timeout: float = 10.0
     code_memory_mb: int = 1024
+    format: str = "auto"
+    """Prompt format: auto (a checkpoint's own, else chat when the tokenizer has a chat
+    template, else raw), chat or raw."""
 
     def __post_init__(self) -> None:
+        from headprint.data.prompt_format import FORMATS
+
+        if self.format not in FORMATS:
+            raise ValueError(f"unknown format {self.format!r}; choose one of "
+                             f"{', '.join(FORMATS)}")
         if isinstance(self.tasks, str):
             self.tasks = [self.tasks]
         if not self.tasks:
@@ -61,31 +82,37 @@ class EvalConfig:
             raise ValueError("code_timeout must be positive and code_memory_mb at least 64")
 
 
-def _as_lm(model_or_loaded: Any, tokenizer: Any, batch_size: int) -> tuple[Any, Any, dict, bool]:
-    """``(lm-eval LM, HF model or None, identity, model was in train mode)``."""
+def _as_lm(model_or_loaded: Any, tokenizer: Any, batch_size: int
+           ) -> tuple[Any, Any, dict, bool, Any, str | None]:
+    """``(lm-eval LM, HF model or None, identity, model was in train mode, tokenizer,
+    model folder)``."""
     from lm_eval.api.model import LM
-    from lm_eval.models.huggingface import HFLM
+
+    from headprint.evaluation.generation import HeadprintLM
 
     if isinstance(model_or_loaded, LM):  # any lm-eval model (a vLLM wrapper, a test stub)
         return model_or_loaded, None, {"model": type(model_or_loaded).__name__,
-                                       "model_fingerprint": None}, False
+                                       "model_fingerprint": None}, False, \
+            getattr(model_or_loaded, "tokenizer", None), None
+    path = None
     if isinstance(model_or_loaded, LoadedModel):
         model, tokenizer = model_or_loaded.model, model_or_loaded.tokenizer
         identity = {"model": model_or_loaded.name,
                     "model_fingerprint": model_or_loaded.fingerprint}
+        path = model_or_loaded.path
     elif tokenizer is None:
         raise ValueError("evaluating a bare model needs its tokenizer (tokenizer=...)")
     else:
         model = model_or_loaded
         name = getattr(getattr(model, "config", None), "_name_or_path", None) or "in-memory"
         identity = {"model": str(name), "model_fingerprint": None}
+        path = getattr(getattr(model, "config", None), "_name_or_path", None) or None
     was_training = model.training  # HFLM switches the model to eval mode
-    lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=batch_size)
-    lm.get_model_info = lambda: {}  # its hub look-up of a model object is meaningless
-    return lm, model, identity, was_training
+    lm = HeadprintLM(pretrained=model, tokenizer=tokenizer, batch_size=batch_size)
+    return lm, model, identity, was_training, tokenizer, path
 
 
-def _sample_record(kind: str, sample: dict) -> dict:
+def _sample_record(kind: str, sample: dict, cuts: dict | None = None) -> dict:
     doc = sample["doc"]
     record = {"id": doc["id"], "correct": bool(sample.get("acc", 0))}
     if kind == "multiple_choice":
@@ -95,25 +122,43 @@ def _sample_record(kind: str, sample: dict) -> dict:
         record["gold"] = json.loads(doc["meta"])["gold"]
     else:
         record["generation"] = sample["filtered_resps"][0]
+        cut = (cuts or {}).get(sample["arguments"][0][0]) if sample.get("arguments") else None
+        record["empty"] = cut.empty if cut is not None else not record["generation"].strip()
+        record["stop"] = cut.stop if cut is not None else None
     return record
+
+
+def _empties(task: str, records: list[dict]) -> tuple[dict, str | None]:
+    """``{"n_empty", "empty_stop"}`` of a generation task, and a warning when more than
+    ``EMPTY_WARNING_SHARE`` of its generations are empty."""
+    empty = [r for r in records if r.get("empty")]
+    stop = next((r["stop"] for r in empty if r.get("stop")), None)
+    warning = None
+    if records and len(empty) > EMPTY_WARNING_SHARE * len(records):
+        warning = (f"{task}: {len(empty)} of {len(records)} generations are empty"
+                   + (f"; the first was cut by the stop string {stop!r}" if stop else "")
+                   + " (see samples/; a chat model prompted raw? try --format chat)")
+    return {"n_empty": len(empty), "empty_stop": stop}, warning
 
 
 def evaluate_detailed(model_or_loaded: Any, tasks: list[str] | str, limit: int | None = None,
                       *, tokenizer: Any = None, batch_size: int = 8,
                       max_gen_toks: int | None = None, work_dir: str | Path | None = None,
-                      code_timeout: float = 10.0, code_memory_mb: int = 1024
-                      ) -> dict[str, Any]:
+                      code_timeout: float = 10.0, code_memory_mb: int = 1024,
+                      prompt_format: str = "auto") -> dict[str, Any]:
     """Evaluate a model on registered tasks; see the module docstring.
 
     Args:
         model_or_loaded: a ``LoadedModel``, a Hugging Face causal LM (give ``tokenizer``),
             or any ``lm_eval.api.model.LM``. A model's train/eval mode is restored after.
         work_dir: where docs and task configs are written (default: a temporary folder).
+        prompt_format: ``auto``, ``chat`` or ``raw`` (:mod:`headprint.data.prompt_format`).
 
     Returns:
         ``{"tasks": {task: {"accuracy", "metrics", "n", "kind", "split", "data",
-        "lm_eval_task"}}, "samples": {task: [records]}, "model", "model_fingerprint",
-        "settings", "seconds", "versions"}``.
+        "lm_eval_task", "n_empty"?, "empty_stop"?}}, "samples": {task: [records]}, "model",
+        "model_fingerprint", "format", "settings", "warnings", "seconds", "versions"}``
+        (``n_empty`` and ``empty_stop`` for generation tasks).
 
     Raises:
         NoRecipeError: a task without an evaluation recipe (the message lists those with one).
@@ -123,27 +168,31 @@ def evaluate_detailed(model_or_loaded: Any, tasks: list[str] | str, limit: int |
     from lm_eval.tasks import TaskManager
 
     from headprint.data import load_data
+    from headprint.data.prompt_format import resolve_format
     from headprint.evaluation import recipes
 
     tasks = [tasks] if isinstance(tasks, str) else list(tasks)
     planned = [(task, *recipes.recipe_for(task)) for task in tasks]  # fail before any work
     started = time.perf_counter()
+    lm, model, identity, was_training, tokenizer, path = _as_lm(model_or_loaded, tokenizer,
+                                                                batch_size)
     scratch = tempfile.TemporaryDirectory(prefix="headprint-eval-") if work_dir is None else None
     folder = Path(scratch.name if scratch is not None else work_dir)
-    configs, info = [], {}
-    for task, recipe, name, split in planned:
-        bundle = load_data(name, split=split, limit=limit)
-        docs = recipes.write_docs(bundle.rows, folder / "docs" / f"{task}.jsonl")
-        configs.append(recipes.task_config(task, recipe, docs, max_gen_toks))
-        info[task] = {"kind": recipe.kind, "split": split, "data": bundle.describe(),
-                      "lm_eval_task": recipes.describe_config(configs[-1])}
-    lm, model, identity, was_training = _as_lm(model_or_loaded, tokenizer, batch_size)
     previous_limits = dict(recipes.CODE_LIMITS)
-    recipes.CODE_LIMITS.update(timeout=code_timeout, memory_mb=code_memory_mb)
     try:
+        fmt = resolve_format(prompt_format, tokenizer, path)
+        configs, info = [], {}
+        for task, recipe, name, split in planned:
+            bundle = load_data(name, split=split, limit=limit)
+            docs = recipes.write_docs(bundle.rows, folder / "docs" / f"{task}.jsonl")
+            configs.append(recipes.task_config(task, recipe, docs, max_gen_toks, fmt))
+            info[task] = {"kind": recipe.kind, "split": split, "data": bundle.describe(),
+                          "lm_eval_task": recipes.describe_config(configs[-1])}
+        recipes.CODE_LIMITS.update(timeout=code_timeout, memory_mb=code_memory_mb)
         output = simple_evaluate(
             model=lm, tasks=configs, task_manager=TaskManager(include_defaults=False),
-            bootstrap_iters=0, log_samples=True, confirm_run_unsafe_code=True)
+            bootstrap_iters=0, log_samples=True, confirm_run_unsafe_code=True,
+            apply_chat_template=fmt == "chat")
     finally:
         if model is not None:
             model.train(was_training)
@@ -152,7 +201,9 @@ def evaluate_detailed(model_or_loaded: Any, tasks: list[str] | str, limit: int |
             scratch.cleanup()
         else:
             shutil.rmtree(folder / "docs" / ".datasets-cache", ignore_errors=True)
-    results: dict[str, Any] = {**identity, "tasks": {}, "samples": {}}
+    results: dict[str, Any] = {**identity, "format": fmt, "tasks": {}, "samples": {},
+                               "warnings": []}
+    cuts = getattr(lm, "cuts", None)
     for (task, recipe, _, _), config in zip(planned, configs):
         name = config["task"]
         metrics = {key.split(",")[0]: value for key, value in output["results"][name].items()
@@ -160,12 +211,19 @@ def evaluate_detailed(model_or_loaded: Any, tasks: list[str] | str, limit: int |
         results["tasks"][task] = {"accuracy": metrics["acc"], "metrics": metrics,
                                   "n": int(output["n-samples"][name]["effective"]),
                                   **info[task]}
-        results["samples"][task] = [_sample_record(recipe.kind, s)
-                                    for s in output["samples"][name]]
+        records = [_sample_record(recipe.kind, s, cuts) for s in output["samples"][name]]
+        results["samples"][task] = records
+        if recipe.output_type == "generate_until":
+            counts, warning = _empties(task, records)
+            results["tasks"][task].update(counts)
+            if warning:
+                log.warning(warning)
+                results["warnings"].append(warning)
     results["settings"] = {"limit": limit, "batch_size": batch_size,
                            "max_gen_toks": max_gen_toks, "decoding": "greedy",
                            "num_fewshot": 0, "code_timeout": code_timeout,
-                           "code_memory_mb": code_memory_mb}
+                           "code_memory_mb": code_memory_mb, "format": fmt,
+                           "format_requested": prompt_format}
     results["versions"] = {"headprint": __version__, "lm_eval": lm_eval.__version__}
     results["seconds"] = round(time.perf_counter() - started, 1)
     return results
@@ -180,13 +238,14 @@ def evaluate(model_or_loaded: Any, tasks: list[str] | str, limit: int | None = N
 
 def results_table(results: dict[str, Any]) -> str:
     """A Markdown table of a :func:`evaluate_detailed` result."""
-    lines = [f"Model: `{results.get('model')}`  ", "",
-             "| task | split | kind | n | accuracy | other metrics |",
-             "|---|---|---|---:|---:|---|"]
+    lines = [f"Model: `{results.get('model')}`, format `{results.get('format', 'raw')}`  ", "",
+             "| task | split | kind | n | accuracy | empty | other metrics |",
+             "|---|---|---|---:|---:|---:|---|"]
     for task, entry in results["tasks"].items():
         other = ", ".join(f"{k} {v:.4f}" for k, v in entry["metrics"].items() if k != "acc")
+        empty = entry.get("n_empty", "-")
         lines.append(f"| {task} | {entry['split']} | {entry['kind']} | {entry['n']} | "
-                     f"{entry['accuracy']:.4f} | {other or '-'} |")
+                     f"{entry['accuracy']:.4f} | {empty} | {other or '-'} |")
     return "\n".join(lines) + "\n"
 
 
@@ -212,7 +271,8 @@ def run_eval(config: EvalConfig, out: str | Path) -> dict[str, Any]:
         results = evaluate_detailed(
             loaded, config.tasks, config.limit, batch_size=config.batch_size,
             max_gen_toks=config.max_gen_toks, work_dir=out / "lm-eval-tasks",
-            code_timeout=config.code_timeout, code_memory_mb=config.code_memory_mb)
+            code_timeout=config.code_timeout, code_memory_mb=config.code_memory_mb,
+            prompt_format=config.format)
         samples = results.pop("samples")
         for task, records in samples.items():
             text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
@@ -228,7 +288,7 @@ def run_eval(config: EvalConfig, out: str | Path) -> dict[str, Any]:
 
 
 # Settings that change a task's numbers: results made under others are not merged.
-_MERGE_KEYS = ("limit", "max_gen_toks", "code_timeout", "code_memory_mb")
+_MERGE_KEYS = ("limit", "max_gen_toks", "code_timeout", "code_memory_mb", "format")
 
 
 def _earlier_results(out: Path, config: EvalConfig, fingerprint: str) -> dict | None:
@@ -240,7 +300,9 @@ def _earlier_results(out: Path, config: EvalConfig, fingerprint: str) -> dict | 
         return None
     try:
         earlier = json.loads(path.read_text(encoding="utf-8"))
-        said = {key: earlier["settings"].get(key) for key in _MERGE_KEYS}
+        # "format" as requested (auto, chat, raw): the same model resolves it the same way.
+        said = {key: earlier["settings"].get("format_requested" if key == "format" else key)
+                for key in _MERGE_KEYS}
         theirs = earlier["model_fingerprint"]
     except (ValueError, KeyError, TypeError, AttributeError):
         raise OutputExistsError(f"{path} is not a headprint results file; choose another "

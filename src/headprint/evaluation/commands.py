@@ -7,7 +7,7 @@ __all__ = ["register", "default_out"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from headprint.patterns.commands import add_model_args
+    from headprint.patterns.commands import add_format_arg, add_model_args
 
     parser = subparsers.add_parser(
         "eval", help="evaluate a model on registered tasks (lm-evaluation-harness, offline)",
@@ -21,6 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="task names, e.g. gsm8k arc-easy mmlu:biology (split 'test' "
                              "unless given: gsm8k:train)")
     parser.add_argument("--limit", type=int, default=None, help="at most N rows per task")
+    add_format_arg(parser)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--max-gen-toks", type=int, default=None,
                         help="generation budget (default: gsm8k 256, math 512, code 384)")
@@ -58,6 +59,8 @@ def default_out(model: str) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     from headprint.errors import UsageError
+    import sys
+
     from headprint.evaluation.api import EvalConfig, results_table, run_eval
 
     if args.device_map:
@@ -65,9 +68,11 @@ def _run(args: argparse.Namespace) -> int:
     config = EvalConfig(model=args.model, tasks=args.task, limit=args.limit,
                         batch_size=args.batch_size, max_gen_toks=args.max_gen_toks,
                         dtype=args.dtype, device=args.device, code_timeout=args.code_timeout,
-                        code_memory_mb=args.code_memory_mb)
+                        code_memory_mb=args.code_memory_mb, format=args.format)
     out = args.out or default_out(args.model)
     results = run_eval(config, out)
     print(results_table(results), end="")
+    for warning in results.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"wrote {out}/results.json, results.md and samples/ ({results['seconds']} s)")
     return 0

@@ -12,7 +12,9 @@ gsm8k               generate_until      greedy; final number (``#### N``, else l
                                         equals ``meta["answer"]``
 math                generate_until      greedy; last ``\\boxed{}`` equals ``meta["answer"]``
                                         after Hendrycks et al.'s normalisation
-code_exec           generate_until      greedy; ``program_prefix + generation + "\\n" +
+code_exec           generate_until      greedy; the program read from the generation
+                                        (:func:`~.answers.extract_program`: a fenced block,
+                                        else ``program_prefix + generation``) ``+ "\\n" +
                                         tests`` exits 0 in a limited subprocess (and prints
                                         ``meta["answer"]`` last, when given): pass@1
 ==================  ==================  ===================================================
@@ -20,19 +22,30 @@ code_exec           generate_until      greedy; ``program_prefix + generation + 
 ``loss`` tasks (``pycode``) have no recipe. Rows are written as JSON lines
 ``{"id", "prompt", "completion", "meta"}`` (the reference completion, for inspection;
 ``meta`` as a JSON string, so rows of any shape load with one schema) and read by lm-eval's ``dataset_path: json`` loader from that local file: nothing is
-fetched. Prompts are the rows' own prompts, zero-shot, no chat template: the format SFT
-trains on. Greedy decoding everywhere, as in the paper.
+fetched. Greedy decoding everywhere, as in the paper; zero-shot.
+
+Prompt format (:mod:`headprint.data.prompt_format`), the one SFT trains in: ``raw`` prompts
+with the rows' own prompts and no chat template (the paper's format); ``chat`` gives the
+prompt as the user turn (:func:`~headprint.data.prompt_format.user_content`) and lets
+lm-evaluation-harness render it through the model's chat template
+(``simple_evaluate(apply_chat_template=True)``); a multiple-choice option is then scored as
+the assistant's answer, without its leading space. Stop strings in ``chat``: the kind's
+end-of-answer markers and end-of-turn tokens, not the raw code stops (``\\ndef``,
+``\\n\\n\\n``, ...), which would cut a fenced program; code answers end at the closing
+fence (``\\n```\\n``).
 """
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from headprint.data.prompt_format import user_content
 from headprint.errors import HeadprintError
-from headprint.evaluation.answers import gsm8k_correct, math_correct, numbers_equal
+from headprint.evaluation.answers import (extract_program, gsm8k_correct, math_correct,
+                                          numbers_equal)
 from headprint.evaluation.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, run_program
 
 __all__ = ["Recipe", "RECIPES", "NoRecipeError", "recipe_for", "tasks_with_recipe",
@@ -62,9 +75,14 @@ def _math_results(doc: dict, results: list[str]) -> dict[str, float]:
     return {"acc": float(math_correct(results[0], _meta(doc).get("answer")))}
 
 
+def _chat_prompt(doc: dict) -> str:
+    return user_content(doc["prompt"])
+
+
 def code_passes(meta: dict, generation: str) -> bool:
-    """Run the row's program with ``generation`` in the sandbox; True when it passes."""
-    program = meta.get("program_prefix", "") + generation + "\n" + meta.get("tests", "")
+    """Run the program read from ``generation`` (:func:`~.answers.extract_program`) and the
+    row's tests in the sandbox; True when it passes."""
+    program = extract_program(generation, meta) + "\n" + meta.get("tests", "")
     result = run_program(program, timeout=CODE_LIMITS["timeout"],
                          memory_mb=CODE_LIMITS["memory_mb"])
     if not result.passed:
@@ -89,6 +107,8 @@ class Recipe:
             :func:`write_docs`).
         max_gen_toks: generation budget (generation kinds).
         until: stop strings (the tokenizer's eos is always added by lm-eval).
+        chat_fields, chat_until: what replaces ``fields`` entries and ``until`` in the
+            ``chat`` format (None: the same stops).
     """
 
     kind: str
@@ -96,9 +116,13 @@ class Recipe:
     fields: dict[str, Any]
     max_gen_toks: int | None = None
     until: tuple[str, ...] = ()
+    chat_fields: dict[str, Any] = field(default_factory=dict)
+    chat_until: tuple[str, ...] | None = None
 
 
 _ACC = {"metric": "acc", "aggregation": "mean", "higher_is_better": True}
+_TURN_ENDS = ("</s>", "<|im_end|>", "<end_of_turn>")
+_CHAT_TEXT = {"doc_to_text": _chat_prompt}
 RECIPES: dict[str, Recipe] = {
     "multiple_choice": Recipe("multiple_choice", "multiple_choice", {
         "doc_to_text": lambda doc: _meta(doc)["mc_prompt"],
@@ -106,19 +130,22 @@ RECIPES: dict[str, Recipe] = {
         "doc_to_target": lambda doc: int(_meta(doc)["gold"]),
         "target_delimiter": "",  # choices carry their own leading space
         "metric_list": [_ACC, {"metric": "acc_norm", "aggregation": "mean",
-                               "higher_is_better": True}]}),
+                               "higher_is_better": True}]},
+        chat_fields={"doc_to_text": lambda doc: user_content(_meta(doc)["mc_prompt"]),
+                     "doc_to_choice": lambda doc: [c.strip() for c in _meta(doc)["choices"]]}),
     "gsm8k": Recipe("gsm8k", "generate_until", {
         "doc_to_text": _prompt, "doc_to_target": lambda doc: _meta(doc)["answer"],
         "process_results": _gsm8k_results, "metric_list": [_ACC]},
-        max_gen_toks=256, until=("Question:", "</s>", "<|im_end|>")),
+        max_gen_toks=256, until=("Question:", *_TURN_ENDS), chat_fields=_CHAT_TEXT),
     "math": Recipe("math", "generate_until", {
         "doc_to_text": _prompt, "doc_to_target": lambda doc: _meta(doc).get("answer") or "",
         "process_results": _math_results, "metric_list": [_ACC]},
-        max_gen_toks=512, until=("Problem:", "</s>", "<|im_end|>")),
+        max_gen_toks=512, until=("Problem:", *_TURN_ENDS), chat_fields=_CHAT_TEXT),
     "code_exec": Recipe("code_exec", "generate_until", {
         "doc_to_text": _prompt, "doc_to_target": lambda doc: "",
         "process_results": _code_results, "metric_list": [_ACC], "unsafe_code": True},
-        max_gen_toks=384, until=("\nif __name__", "\n\n\n", "</s>", "<|im_end|>")),
+        max_gen_toks=384, until=("\nif __name__", "\n\n\n", *_TURN_ENDS),
+        chat_fields=_CHAT_TEXT, chat_until=("\n```\n", *_TURN_ENDS)),
 }
 # Task-specific stops on top of the kind's: HumanEval's body ends at the next top-level
 # statement (Chen et al. 2021); GSM8K programs at the next question.
@@ -184,8 +211,13 @@ def write_docs(rows: list[dict], path: str | Path) -> Path:
 
 
 def task_config(task: str, recipe: Recipe, docs_path: str | Path,
-                max_gen_toks: int | None = None) -> dict[str, Any]:
-    """The lm-eval task config (a dict ``TaskManager.load`` accepts) for local docs."""
+                max_gen_toks: int | None = None, prompt_format: str = "raw") -> dict[str, Any]:
+    """The lm-eval task config (a dict ``TaskManager.load`` accepts) for local docs, in the
+    resolved ``prompt_format`` (``raw`` or ``chat``; see the module docstring)."""
+    if prompt_format not in ("raw", "chat"):
+        raise ValueError(f"task_config needs a resolved format (raw or chat), got "
+                         f"{prompt_format!r}")
+    chat = prompt_format == "chat"
     config: dict[str, Any] = {
         "task": "headprint_" + re.sub(r"[^A-Za-z0-9_]+", "_", task),
         "dataset_path": "json",
@@ -193,10 +225,14 @@ def task_config(task: str, recipe: Recipe, docs_path: str | Path,
         "dataset_kwargs": {"data_files": {"test": str(docs_path)},
                            "cache_dir": str(Path(docs_path).parent / ".datasets-cache")},
         "test_split": "test", "output_type": recipe.output_type, "num_fewshot": 0,
-        "metadata": {"version": 1, "headprint_task": task}, **recipe.fields,
+        "metadata": {"version": 1, "headprint_task": task, "format": prompt_format},
+        **recipe.fields, **(recipe.chat_fields if chat else {}),
     }
     if recipe.output_type == "generate_until":
-        until = list(recipe.until) + list(_EXTRA_STOPS.get(task.split(":")[0], ()))
+        if chat and recipe.chat_until is not None:
+            until = list(recipe.chat_until)
+        else:
+            until = list(recipe.until) + list(_EXTRA_STOPS.get(task.split(":")[0], ()))
         config["generation_kwargs"] = {"until": until, "do_sample": False,
                                        "max_gen_toks": max_gen_toks or recipe.max_gen_toks}
     return config

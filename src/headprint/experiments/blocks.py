@@ -53,9 +53,10 @@ def sft(ctx: Context, label: str, data: str, limit: int | None, *, init: str | N
                 "data": data, "limit": limit, "epochs": epochs, "lr": s.lr,
                 "batch_size": s.batch_size, "max_length": s.max_length, "seed": seed,
                 "track": list(track), "track_limit": track_limit, "save_at": save_at}
+    settings = ctx.with_format(settings)
 
     def make(folder: Path) -> dict[str, Any]:
-        config = SFTConfig(
+        config = SFTConfig(format=ctx.format,
             model=ctx.model_path(init), data=data_source(ctx, data), limit=limit,
             epochs=epochs, lr=s.lr, batch_size=s.batch_size, max_length=s.max_length,
             seed=seed, save_at=save_at, track=list(track),
@@ -95,11 +96,13 @@ def patterns(ctx: Context, label: str, data: str, *, model: str | None = None,
     settings = {"kind": "patterns", "model": ctx.base() if model is None else {"sft": model},
                 "data": data, "split": split, "limit": limit, "per_sample": per_sample,
                 "max_length": s.max_length, "method": "paper", "loss": "sample"}
+    settings = ctx.with_format(settings)
 
     def make(folder: Path) -> dict[str, Any]:
         config = PatternConfig(model=ctx.model_path(model), data=data_source(ctx, data),
                                split=split, limit=limit, per_sample=per_sample,
-                               max_length=s.max_length, batch_size=s.batch_size, name=label)
+                               max_length=s.max_length, batch_size=s.batch_size, name=label,
+                               format=ctx.format)
         result = run_patterns(config, folder, progress=False)
         return {"n_samples": result.manifest["n_samples"],
                 "seconds": result.manifest.get("seconds")}
@@ -122,21 +125,25 @@ def evaluation(ctx: Context, label: str, task: str, *, model: str | None = None,
     settings = {"kind": "eval", "model": ctx.base() if model is None else {"sft": model},
                 "task": task, "limit": limit, "max_gen_toks": max_gen_toks, "loss": loss,
                 "max_length": ctx.scale.max_length}
+    settings = ctx.with_format(settings)
 
     def make(folder: Path) -> dict[str, Any]:
         loaded = load_model(ctx.model_path(model))
         detailed = evaluate_detailed(loaded, [task], limit, batch_size=8,
-                                     max_gen_toks=max_gen_toks, work_dir=folder / "lm-eval")
+                                     max_gen_toks=max_gen_toks, work_dir=folder / "lm-eval",
+                                     prompt_format=ctx.format)
         shutil.rmtree(folder / "lm-eval", ignore_errors=True)
         entry = detailed["tasks"][task]
         result = {"accuracy": float(entry["accuracy"]), "n": int(entry["n"]),
+                  "format": detailed["format"], "n_empty": entry.get("n_empty"),
                   "correct": {r["id"]: bool(r["correct"]) for r in detailed["samples"][task]}}
         if loss:
             from headprint.data import load_data
             from headprint.experiments.heldout import heldout_loss
 
             rows = load_data(task, split=entry["split"], limit=limit).rows
-            scored = heldout_loss(loaded.model, loaded.tokenizer, rows, ctx.scale.max_length)
+            scored = heldout_loss(loaded.model, loaded.tokenizer, rows, ctx.scale.max_length,
+                                  prompt_format=ctx.format)
             result["loss"] = scored["loss"]
             result["loss_per_row"] = scored["per_row"]
         atomic_write_json(folder / "samples.json", detailed["samples"])

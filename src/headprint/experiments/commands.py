@@ -33,13 +33,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", default="runs/reproduce",
                         help="output folder; run experiments into the same folder to share "
                              "their steps (default: %(default)s)")
+    from headprint.patterns.commands import add_format_arg
+
+    add_format_arg(parser)
     parser.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from headprint.experiments.api import reproduce
 
-    results = reproduce(args.name, model=args.model, scale=args.scale, out=args.out)
+    results = reproduce(args.name, model=args.model, scale=args.scale, out=args.out,
+                        prompt_format=args.format)
     for name, result in results.items():
         print(f"{name}: {result['report']}")
         for f in result["findings"]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from headprint.experiments.scales import Scale
 from headprint.experiments.steps import Steps
 
-__all__ = ["Context", "model_identity"]
+__all__ = ["Context", "model_identity", "model_format"]
 
 
 def model_identity(name: str) -> str:
@@ -34,6 +34,28 @@ def model_identity(name: str) -> str:
     return f"hub:{name}"
 
 
+def model_format(name: str, requested: str = "auto") -> str:
+    """The resolved prompt format (chat or raw) of a model for ``requested`` (auto, chat,
+    raw; :mod:`headprint.data.prompt_format`), from its tokenizer alone."""
+    from headprint.data.prompt_format import resolve_format
+
+    if requested == "raw":
+        return "raw"
+    from transformers import AutoTokenizer
+
+    from headprint.models import BUILTIN_MODELS
+
+    folder: Path | None = None
+    if name in BUILTIN_MODELS:
+        from headprint.models.loading import _convert_builtin
+
+        folder = _convert_builtin(name)
+    elif Path(name).expanduser().is_dir():
+        folder = Path(name).expanduser()
+    tokenizer = AutoTokenizer.from_pretrained(str(folder or name))
+    return resolve_format(requested, tokenizer, folder)
+
+
 @dataclass
 class Context:
     """Model, scale and folders of one ``reproduce`` call.
@@ -43,6 +65,9 @@ class Context:
         fingerprint: its weights' fingerprint, part of every step's settings.
         scale: sizes (:class:`~headprint.experiments.scales.Scale`).
         out: the output folder ``DIR``; ``steps`` runs steps under ``DIR/steps``.
+        format: the resolved prompt format (chat or raw) every step trains, measures and
+            evaluates in; part of the settings of every step when it is chat (raw steps
+            keep the keys they had before formats).
     """
 
     model: str
@@ -50,11 +75,18 @@ class Context:
     scale: Scale
     out: Path
     steps: Steps
+    format: str = "raw"
 
     @classmethod
-    def create(cls, model: str, scale: Scale, out: str | Path) -> "Context":
+    def create(cls, model: str, scale: Scale, out: str | Path,
+               prompt_format: str = "auto") -> "Context":
         out = Path(out)
-        return cls(model, model_identity(model), scale, out, Steps(out / "steps"))
+        return cls(model, model_identity(model), scale, out, Steps(out / "steps"),
+                   model_format(model, prompt_format))
+
+    def with_format(self, settings: dict) -> dict:
+        """``settings`` with the prompt format added when it is not raw."""
+        return settings if self.format == "raw" else {**settings, "format": self.format}
 
     def base(self) -> dict[str, str]:
         """Settings entry naming the base model."""

@@ -18,8 +18,9 @@ __all__ = ["heldout_loss"]
 
 @torch.no_grad()
 def heldout_loss(model: Any, tokenizer: Any, rows: Sequence[dict], max_length: int = 512,
-                 batch_size: int = 8) -> dict[str, Any]:
-    """Per-row mean response-token loss and their mean.
+                 batch_size: int = 8, prompt_format: str = "raw") -> dict[str, Any]:
+    """Per-row mean response-token loss and their mean, rows encoded in the (resolved)
+    ``prompt_format``.
 
     Returns:
         ``{"loss": mean over rows, "per_row": {id: loss}, "n": rows scored,
@@ -28,7 +29,7 @@ def heldout_loss(model: Any, tokenizer: Any, rows: Sequence[dict], max_length: i
     from headprint.data import encode_rows
     from headprint.patterns.batching import length_grouped_batches
 
-    encoded = encode_rows(list(rows), tokenizer, max_length)
+    encoded = encode_rows(list(rows), tokenizer, max_length, prompt_format)
     kept = [(row, s) for row, s in zip(rows, encoded) if s.n_target > 0]
     samples = [s for _, s in kept]
     was_training = model.training

@@ -54,8 +54,16 @@ class PatternConfig:
     shard_size: int = 256
     name: str | None = None
     """Label for tables and figures; defaults to the data's name."""
+    format: str = "auto"
+    """Prompt format: auto (a checkpoint's own, else chat when the tokenizer has a chat
+    template, else raw), chat or raw (:mod:`headprint.data.prompt_format`)."""
 
     def __post_init__(self) -> None:
+        from headprint.data.prompt_format import FORMATS
+
+        if self.format not in FORMATS:
+            raise UsageError(f"unknown format {self.format!r}; choose one of "
+                             f"{', '.join(FORMATS)}")
         if self.method not in ("paper", "abs"):
             raise UsageError(f"unknown method {self.method!r}; choose 'paper' or 'abs'")
         if self.loss not in ("sample", "batch"):
@@ -70,15 +78,19 @@ class PatternConfig:
 def compute_patterns(loaded: LoadedModel, bundle, *, method: Method = "paper",
                      loss: LossScaling = "sample", batch_size: int = 4, max_length: int = 1024,
                      per_sample: bool = False, plan: ShardPlan | None = None,
-                     progress: bool = True, name: str | None = None) -> PatternSet | None:
-    """Pattern set of ``bundle`` (a :class:`headprint.data.DataBundle`) under ``loaded``.
+                     progress: bool = True, name: str | None = None,
+                     prompt_format: str = "auto") -> PatternSet | None:
+    """Pattern set of ``bundle`` (a :class:`headprint.data.DataBundle`) under ``loaded``,
+    its rows tokenized in ``prompt_format`` (recorded in the manifest as ``format``).
 
     Samples whose every target token is truncated away are excluded and counted
     (``n_truncated_out``), never averaged in as zeros. Returns None on non-zero ranks.
     """
     from headprint.data import encode_rows
+    from headprint.data.prompt_format import resolve_format
 
-    encoded = encode_rows(bundle.rows, loaded.tokenizer, max_length)
+    prompt_format = resolve_format(prompt_format, loaded.tokenizer, loaded.path)
+    encoded = encode_rows(bundle.rows, loaded.tokenizer, max_length, prompt_format)
     kept = [(row, sample) for row, sample in zip(bundle.rows, encoded) if sample.n_target > 0]
     if not kept:
         raise DataError(f"{bundle.name}: no sample has a response token left within "
@@ -101,7 +113,8 @@ def compute_patterns(loaded: LoadedModel, bundle, *, method: Method = "paper",
         "name": name or bundle.name,
         "model": loaded.name, "model_fingerprint": loaded.fingerprint,
         "model_type": getattr(loaded.model.config, "model_type", None),
-        "method": method, "loss": loss, "data": bundle.describe(), "split": bundle.split,
+        "method": method, "loss": loss, "format": prompt_format,
+        "data": bundle.describe(), "split": bundle.split,
         "n_samples": len(ids), "sample_ids": ids,
         "num_layers": layout.num_layers, "num_heads": layout.num_heads,
         "max_length": max_length, "batch_size": batch_size,
@@ -141,10 +154,12 @@ def _warn_about_inputs(bundle, encoded, samples, ids, tokenizer, max_length: int
                     "token alone (%s)", len(empty), _some(empty))
 
 
-def _settings(config: PatternConfig, loaded: LoadedModel, bundle) -> dict:
+def _settings(config: PatternConfig, loaded: LoadedModel, bundle, prompt_format: str) -> dict:
     keep = asdict(config)
-    for transient in ("device", "device_map", "shard_size", "name"):
+    for transient in ("device", "device_map", "shard_size", "name", "format"):
         keep.pop(transient)
+    if prompt_format != "raw":  # raw artifacts keep the keys they had before formats
+        keep["format"] = prompt_format
     return {**keep, "model_fingerprint": loaded.fingerprint,
             "data_fingerprint": bundle.describe().get("fingerprint")}
 
@@ -209,6 +224,7 @@ def run_patterns_detailed(config: PatternConfig, out: str | Path, overwrite: boo
         NotADirectoryError, PermissionError: ``out`` is a file or cannot be written.
     """
     from headprint.data import load_data
+    from headprint.data.prompt_format import resolve_format
 
     out = check_output_folder(out)  # before anything slow
     dist = init_distributed()
@@ -219,7 +235,8 @@ def run_patterns_detailed(config: PatternConfig, out: str | Path, overwrite: boo
         device = f"cuda:{dist.local_rank}"
     loaded = load_model(config.model, dtype=config.dtype, device=None if config.device_map
                         else device, device_map=config.device_map)
-    key = run_key(_settings(config, loaded, bundle))
+    prompt_format = resolve_format(config.format, loaded.tokenizer, loaded.path)
+    key = run_key(_settings(config, loaded, bundle, prompt_format))
     # One writer per folder; under torchrun rank 0 holds the lock for all ranks (a rank
     # that fails here ends the launch, and the others wait for rank 0 before writing).
     lock = output_lock(out) if dist.rank == 0 else contextlib.nullcontext()
@@ -237,7 +254,8 @@ def run_patterns_detailed(config: PatternConfig, out: str | Path, overwrite: boo
                                       batch_size=config.batch_size,
                                       max_length=config.max_length,
                                       per_sample=config.per_sample, plan=plan,
-                                      progress=progress, name=config.name)
+                                      progress=progress, name=config.name,
+                                      prompt_format=prompt_format)
             if result is not None:
                 if _existing_key(out) not in (None, previous, key):
                     _refuse_other(out, overwrite, late=True)

@@ -18,6 +18,16 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
                         help="'auto' spreads a model too large for one GPU over all GPUs")
 
 
+def add_format_arg(parser: argparse.ArgumentParser) -> None:
+    """``--format auto|chat|raw``, shared by patterns, sft, eval and reproduce."""
+    parser.add_argument("--format", choices=("auto", "chat", "raw"), default="auto",
+                        help="prompt format: 'chat' renders prompt/completion rows through "
+                             "the tokenizer's chat template (user turn, assistant turn), "
+                             "'raw' uses the text as is (the paper's format); 'auto' "
+                             "(default): the format a fine-tuned checkpoint was trained in, "
+                             "else chat when the tokenizer has a chat template, else raw")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "patterns", help="compute a dataset's activation pattern (one score per layer and head)",
@@ -42,6 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--shard-size", type=int, default=256,
                         help="samples per resumable shard (default: %(default)s)")
     parser.add_argument("--name", default=None, help="label for tables and figures")
+    add_format_arg(parser)
     parser.add_argument("--overwrite", action="store_true",
                         help="replace a different artifact already in --out")
     parser.add_argument("--out", required=True, help="output folder")
@@ -56,13 +67,13 @@ def _run(args: argparse.Namespace) -> int:
         method=args.method, loss=args.loss, batch_size=args.batch_size,
         max_length=args.max_length, per_sample=args.per_sample, skip_bad=args.skip_bad,
         dtype=args.dtype, device=args.device, device_map=args.device_map,
-        shard_size=args.shard_size, name=args.name)
+        shard_size=args.shard_size, name=args.name, format=args.format)
     run = run_patterns_detailed(config, args.out, overwrite=args.overwrite)
     if run.result is None:  # a non-zero rank of a torchrun launch: rank 0 reports
         return 0
     m = run.result.manifest
     what = (f"{m['n_samples']} samples, {m['num_layers']} layers x {m['num_heads']} heads, "
-            f"method {m['method']}")
+            f"method {m['method']}, format {m.get('format')}")
     if run.status == "unchanged":
         print(f"nothing to do: {args.out} already holds this pattern set ({what}); pass "
               "--overwrite to compute it again")

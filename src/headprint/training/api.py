@@ -8,6 +8,7 @@ Outputs in the run folder ``RUN_DIR``:
   merged model in ``checkpoint-<k>/merged/``; :mod:`.checkpoints`);
 - ``final/``: the trained model and tokenizer (LoRA: merged into the base weights), which
   ``headprint.models.load_model`` and ``headprint patterns --model RUN_DIR/final`` load;
+  it and every checkpoint hold ``headprint-format.json``, the prompt format trained in;
 - ``tracking/<task>/step-<k>/``: pattern sets with ``--track`` (:mod:`.tracking`).
 
 Data parallelism comes from the launcher: under ``torchrun`` or ``accelerate launch`` the
@@ -31,7 +32,7 @@ import torch
 from headprint.models import load_model
 from headprint.training import checkpoints as ckpt
 from headprint.training.config import ConfigError, SFTConfig
-from headprint.training.dataset import build_training_set, check_enough
+from headprint.training.dataset import FormatMarker, build_training_set, check_enough
 from headprint.training.runs import (check_run_dir, compute_run_key, library_versions,
                                      read_run, write_run)
 from headprint.training.tracking import PatternTracker, TrackTarget
@@ -82,7 +83,8 @@ def _trainer_args(config: SFTConfig, out: Path, world: int, progress: bool,
         ddp_find_unused_parameters=False, use_cache=use_cache)
 
 
-def _track_targets(config: SFTConfig, tokenizer: Any) -> list[TrackTarget]:
+def _track_targets(config: SFTConfig, tokenizer: Any,
+                   prompt_format: str = "raw") -> list[TrackTarget]:
     """Load the tracked tasks' fixed rows; refuse a task none of whose samples fits."""
     from headprint.data import encode_rows, load_data
     from headprint.data.source import is_file_source
@@ -92,7 +94,8 @@ def _track_targets(config: SFTConfig, tokenizer: Any) -> list[TrackTarget]:
         named = task.rpartition(":")[2] in ("train", "test")
         split = None if named or is_file_source(task) else config.track_split
         bundle = load_data(task, split=split, limit=config.track_limit)
-        if not any(s.n_target for s in encode_rows(bundle.rows, tokenizer, config.max_length)):
+        if not any(s.n_target for s in encode_rows(bundle.rows, tokenizer, config.max_length,
+                                                   prompt_format)):
             raise ConfigError(f"tracked task {task}: no sample keeps a response token within "
                               f"max_length={config.max_length}; raise --max-length")
         targets.append(TrackTarget(task, bundle))
@@ -157,6 +160,7 @@ def run_sft(config: SFTConfig, out: str | Path, *, resume: bool = False,
     from trl import SFTTrainer
 
     from headprint.data import load_data
+    from headprint.data.prompt_format import resolve_format, write_model_format
 
     started = time.perf_counter()
     out = Path(out)
@@ -164,16 +168,20 @@ def run_sft(config: SFTConfig, out: str | Path, *, resume: bool = False,
     loaded = load_model(config.model, dtype=config.dtype, freeze=False)
     bundle = load_data(config.data, split=config.split, limit=config.limit,
                        skip_bad=config.skip_bad)
-    train_set = build_training_set(bundle.rows, loaded.tokenizer, config.max_length)
+    prompt_format = resolve_format(config.format, loaded.tokenizer, loaded.path)
+    train_set = build_training_set(bundle.rows, loaded.tokenizer, config.max_length,
+                                   prompt_format)
     check_enough(train_set, config.batch_size * config.grad_accum * world)
     total = ckpt.planned_steps(len(train_set), config.batch_size, config.grad_accum, world,
                                config.epochs, config.max_steps)
     late = [s for s in config.save_at if s > total]
     if late:
         raise ConfigError(f"save steps {late} are beyond the run's {total} optimizer steps")
-    targets = _track_targets(config, loaded.tokenizer)
+    targets = _track_targets(config, loaded.tokenizer, prompt_format)
     identity = {"settings": config.training_settings(), "model_fingerprint": loaded.fingerprint,
                 "data_fingerprint": bundle.describe()["fingerprint"], "world_size": world}
+    if prompt_format != "raw":  # raw runs keep the keys they had before formats
+        identity["format"] = prompt_format
     key = compute_run_key(identity)
     args = _trainer_args(config, out, world, progress,
                          use_cache=bool(getattr(loaded.model.config, "use_cache", True)))
@@ -188,7 +196,7 @@ def run_sft(config: SFTConfig, out: str | Path, *, resume: bool = False,
         "format": "headprint-sft-run", "run_key": key, "identity": identity,
         "status": "running", "started": _now(), "config": config.to_dict(),
         "model": loaded.name, "model_fingerprint": loaded.fingerprint,
-        "model_path": loaded.path, "data": bundle.describe(),
+        "model_path": loaded.path, "format": prompt_format, "data": bundle.describe(),
         "training_set": train_set.describe(), "world_size": world,
         "global_batch": config.batch_size * config.grad_accum * world,
         "planned_steps": total, "versions": library_versions()}
@@ -201,7 +209,7 @@ def run_sft(config: SFTConfig, out: str | Path, *, resume: bool = False,
         tracker = PatternTracker(out, targets, loaded.tokenizer, loaded, key, schedule.wants,
                                  method=config.track_method, loss=config.track_loss,
                                  batch_size=config.track_batch_size,
-                                 max_length=config.max_length)
+                                 max_length=config.max_length, prompt_format=prompt_format)
         callbacks.append(tracker)
     peft_config = None
     if config.lora:
@@ -211,6 +219,7 @@ def run_sft(config: SFTConfig, out: str | Path, *, resume: bool = False,
                                  lora_dropout=config.lora_dropout,
                                  target_modules=config.lora_targets, task_type="CAUSAL_LM")
         callbacks.append(ckpt.MergedLoraCopies(loaded.tokenizer))
+    callbacks.append(FormatMarker(prompt_format))  # after MergedLoraCopies: marks merged/ too
     trainer = SFTTrainer(model=loaded.model, args=args, train_dataset=train_set.dataset,
                          processing_class=loaded.tokenizer, peft_config=peft_config,
                          callbacks=callbacks)
@@ -224,6 +233,8 @@ def run_sft(config: SFTConfig, out: str | Path, *, resume: bool = False,
     resume_from = ckpt.latest_resumable(out) if decision == "resume" else None
     trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     _save_final(trainer, loaded.tokenizer, out, config.lora, state.is_main_process)
+    if state.is_main_process:
+        write_model_format(out / "final", prompt_format)
     state.wait_for_everyone()
     if state.is_main_process:
         for folder in ckpt.checkpoint_dirs(out):

@@ -37,6 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--split", default=None, help="split of a task (default: train)")
     add("--limit", type=int, default=None, help="train on at most N rows")
     add("--skip-bad", action="store_const", const=True, default=None)
+    add("--format", choices=("auto", "chat", "raw"), default=None,
+        help="prompt format: chat (loss on the assistant turn of the chat-rendered rows), "
+             "raw (the paper's), auto (default: chat when the tokenizer has a chat "
+             "template); the checkpoints remember it for eval and patterns")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--epochs", type=float, default=None, help="default 1")
     group.add_argument("--max-steps", type=int, default=None, help="optimizer steps")
@@ -81,7 +85,7 @@ _FLAG_FIELDS = ("model", "dtype", "data", "split", "limit", "skip_bad", "epochs"
                 "lr_scheduler", "weight_decay", "seed", "bf16", "gradient_checkpointing",
                 "lora", "lora_r", "lora_alpha", "lora_targets", "deepspeed", "save_steps",
                 "save_at", "track", "track_limit", "track_split", "track_method",
-                "track_batch_size")
+                "track_batch_size", "format")
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -86,6 +86,9 @@ class SFTConfig:
     track_method: str = "paper"
     track_loss: str = "sample"
     track_batch_size: int = 4
+    format: str = "auto"
+    """Prompt format (auto, chat, raw; :mod:`headprint.data.prompt_format`): chat trains on
+    the assistant turn of the chat-rendered rows; the checkpoints remember it."""
 
     def __post_init__(self) -> None:
         if isinstance(self.save_at, str):
@@ -124,6 +127,8 @@ class SFTConfig:
         if self.max_steps is not None:
             late = [s for s in self.save_at if s > self.max_steps]
             check(not late, f"save_at steps {late} are beyond max_steps={self.max_steps}")
+        check(self.format in ("auto", "chat", "raw"),
+              f"format must be 'auto', 'chat' or 'raw', got {self.format!r}")
         check(self.track_method in ("paper", "abs"), "track_method must be 'paper' or 'abs'")
         check(self.track_loss in ("sample", "batch"), "track_loss must be 'sample' or 'batch'")
         check(self.lr_scheduler in ("linear", "cosine", "constant", "constant_with_warmup",

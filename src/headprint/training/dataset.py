@@ -10,15 +10,26 @@ recognises a dataset with ``input_ids`` as pre-tokenized and uses a ``labels`` c
 
 Samples whose response is entirely cut off by ``max_length`` have nothing to learn from:
 they are dropped and counted (``n_dropped``), never trained on as all-masked rows.
+
+In the ``chat`` prompt format (:mod:`headprint.data.prompt_format`) each prompt/completion
+row is encoded as the conversation ``[user: prompt, assistant: completion]`` (trl's
+conversational prompt-completion layout) with the loss on exactly the assistant turn, the
+tokens ``headprint eval`` then prompts the model with. :class:`FormatMarker` writes the
+format into each checkpoint folder (``headprint-format.json``), so eval and patterns on a
+checkpoint use it by default.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Sequence
+
+from transformers import TrainerCallback
 
 from headprint.errors import HeadprintError
 
-__all__ = ["TrainingSet", "build_training_set", "check_enough", "DatasetTooSmallError"]
+__all__ = ["TrainingSet", "build_training_set", "check_enough", "DatasetTooSmallError",
+           "FormatMarker"]
 
 
 class DatasetTooSmallError(HeadprintError, ValueError):
@@ -54,8 +65,10 @@ class TrainingSet:
                 "n_target_tokens": self.n_target_tokens}
 
 
-def build_training_set(rows: Sequence[dict], tokenizer: Any, max_length: int) -> TrainingSet:
-    """Encode ``rows`` (headprint rows: prompt/completion or messages) for SFT.
+def build_training_set(rows: Sequence[dict], tokenizer: Any, max_length: int,
+                       prompt_format: str = "raw") -> TrainingSet:
+    """Encode ``rows`` (headprint rows: prompt/completion or messages) for SFT, in the
+    resolved ``prompt_format`` (``raw`` or ``chat``).
 
     Raises:
         DatasetTooSmallError: no row keeps a response token within ``max_length``.
@@ -67,7 +80,7 @@ def build_training_set(rows: Sequence[dict], tokenizer: Any, max_length: int) ->
     input_ids, labels, ids = [], [], []
     dropped = truncated = tokens = targets = 0
     for row in rows:
-        sample = encode_row(row, tokenizer, max_length)
+        sample = encode_row(row, tokenizer, max_length, prompt_format)
         if sample.n_target == 0:
             dropped += 1
             continue
@@ -94,3 +107,21 @@ def check_enough(training_set: TrainingSet, global_batch: int) -> None:
             f"(batch size x gradient accumulation x processes = {global_batch}); use more "
             f"data (--limit) or a smaller --batch-size / --grad-accum")
 
+
+
+class FormatMarker(TrainerCallback):
+    """Trainer callback: write the run's prompt format into every checkpoint folder (and
+    its ``merged/`` copy under LoRA, when that callback ran first) when the Trainer saves."""
+
+    def __init__(self, prompt_format: str) -> None:
+        self.prompt_format = prompt_format
+
+    def on_save(self, args, state, control, **kwargs):
+        from headprint.data.prompt_format import write_model_format
+
+        if state.is_world_process_zero:
+            folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            for target in (folder, folder / "merged"):
+                if target.is_dir():
+                    write_model_format(target, self.prompt_format)
+        return control

@@ -89,16 +89,18 @@ class PatternTracker(TrainerCallback):
         run_key: identifies the run (used in fingerprints after step 0).
         wants: predicate on a step; True at the save steps.
         method, loss, batch_size, max_length: as for ``headprint patterns``.
+        prompt_format: the (resolved) format the run trains in; patterns are measured in it.
     """
 
     def __init__(self, run_dir: str | Path, targets: list[TrackTarget], tokenizer: Any,
                  base: LoadedModel, run_key: str, wants: Callable[[int], bool], *,
                  method: str = "paper", loss: str = "sample", batch_size: int = 4,
-                 max_length: int = 1024) -> None:
+                 max_length: int = 1024, prompt_format: str = "raw") -> None:
         self.run_dir, self.targets, self.tokenizer = Path(run_dir), targets, tokenizer
         self.base, self.run_key, self.wants = base, run_key, wants
         self.method, self.loss, self.batch_size, self.max_length = \
             method, loss, batch_size, max_length
+        self.prompt_format = prompt_format
         self.tracked_steps: list[int] = []
         self.seconds = 0.0
 
@@ -127,7 +129,8 @@ class PatternTracker(TrainerCallback):
                     patterns = compute_patterns(
                         loaded, target.bundle, method=self.method, loss=self.loss,
                         batch_size=self.batch_size, max_length=self.max_length,
-                        per_sample=True, progress=False, name=target.task)
+                        per_sample=True, progress=False, name=target.task,
+                        prompt_format=self.prompt_format)
                 patterns.manifest.update(
                     step=int(step), task=target.task, name=target.task,
                     run=str(self.run_dir), base_model=self.base.name,

@@ -1,0 +1,80 @@
+"""Gather the base-accuracy runs of ``run.sh`` into ``base-accuracy.json`` (beside this file)
+and print the Markdown table of docs/results.md.
+
+    python docs/results/base-accuracy/collect.py OUT_ROOT
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+MODELS = ("smollm2-135m", "qwen2.5-coder-0.5b", "gemma3-270m")
+TASKS = ("gsm8k-py", "gsm8k", "arc-challenge", "mmlu:math", "mmlu:physics", "mmlu:chemistry",
+         "mmlu:biology")
+
+
+def _times(root: Path) -> dict[tuple[str, str, str], int]:
+    found = {}
+    path = root / "times.txt"
+    for line in path.read_text().splitlines() if path.exists() else []:
+        model, fmt, task, _, code, seconds, _ = line.split()
+        if code == "0":
+            found[(model, fmt, task)] = int(seconds)
+    return found
+
+
+def collect(root: Path) -> list[dict]:
+    times = _times(root)
+    records = []
+    for model in MODELS:
+        for fmt in ("chat", "raw"):
+            for task in TASKS:
+                path = root / model / fmt / task.replace(":", "_") / "results.json"
+                if not path.exists():
+                    continue
+                result = json.loads(path.read_text())
+                entry = result["tasks"][task]
+                records.append({
+                    "model": model, "format": result["format"], "task": task,
+                    "split": entry["split"], "n": entry["n"],
+                    "accuracy": round(entry["accuracy"], 4),
+                    "acc_norm": round(entry["metrics"]["acc_norm"], 4)
+                    if "acc_norm" in entry["metrics"] else None,
+                    "n_empty": entry.get("n_empty"), "empty_stop": entry.get("empty_stop"),
+                    "seconds": times.get((model, fmt, task)), "eval_seconds": result["seconds"],
+                    "model_fingerprint": result["model_fingerprint"],
+                    "data_fingerprint": entry["data"].get("fingerprint"),
+                    "settings": result["settings"], "versions": result["versions"],
+                    "command": f"headprint eval --model {model} --format {fmt} --task {task} "
+                               f"--limit {result['settings']['limit']}"})
+    return records
+
+
+def table(records: list[dict]) -> str:
+    by = {(r["model"], r["format"], r["task"]): r for r in records}
+    lines = ["| model | format | " + " | ".join(TASKS) + " |",
+             "|---|---|" + "---:|" * len(TASKS)]
+    for model in MODELS:
+        for fmt in ("chat", "raw"):
+            cells = []
+            for task in TASKS:
+                r = by.get((model, fmt, task))
+                if r is None:
+                    cells.append("n/a" if model == "gemma3-270m" and fmt == "chat" else "…")
+                    continue
+                cell = f"{r['accuracy']:.2f}"
+                if r["n_empty"]:
+                    cell += f" ({r['n_empty']} empty)"
+                cells.append(cell)
+            if any(c not in ("n/a", "…") for c in cells) or model != "gemma3-270m":
+                lines.append(f"| {model} | {fmt} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    root = Path(sys.argv[1])
+    records = collect(root)
+    (HERE / "base-accuracy.json").write_text(json.dumps(records, indent=1) + "\n")
+    print(table(records))
