@@ -175,7 +175,8 @@ def test_dropped_cut_skipped_and_empty_samples_are_printed(tiny_model_dir, tmp_p
     out = tmp_path / "o"
     with caplog.at_level(logging.WARNING):
         assert _patterns("--model", str(tiny_model_dir), "--data", str(path), "--skip-bad",
-                         "--max-length", "16", "--per-sample", "--out", str(out)) == 0
+                         "--max-length", "16", "--format", "raw", "--per-sample",
+                         "--out", str(out)) == 0
     said = {r.getMessage() for r in caplog.records if r.levelno == logging.WARNING}
     assert any("1 sample(s) left out" in m and "(long)" in m for m in said), said
     assert any("1 sample(s) cut to --max-length 16" in m and "(cut)" in m for m in said)
