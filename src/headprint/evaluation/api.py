@@ -41,7 +41,8 @@ class EvalConfig:
     batch_size: int = 8
     max_gen_toks: int | None = None
     """Generation budget (default per kind: gsm8k 256, math 512, code 384)."""
-    dtype: str | None = None
+    dtype: str | None = "auto"
+    """``auto`` (default), ``float32``, ``bfloat16`` (see ``headprint.models.precision``)."""
     device: str | None = None
     code_timeout: float = 10.0
     code_memory_mb: int = 1024
@@ -79,6 +80,7 @@ def _as_lm(model_or_loaded: Any, tokenizer: Any, batch_size: int) -> tuple[Any, 
         model = model_or_loaded
         name = getattr(getattr(model, "config", None), "_name_or_path", None) or "in-memory"
         identity = {"model": str(name), "model_fingerprint": None}
+    identity["dtype"] = str(next(model.parameters()).dtype).replace("torch.", "")
     was_training = model.training  # HFLM switches the model to eval mode
     lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=batch_size)
     lm.get_model_info = lambda: {}  # its hub look-up of a model object is meaningless

@@ -28,7 +28,7 @@ EXPERIMENTS: dict[str, tuple[str, Callable[[Context], dict[str, Any]]]] = {
 
 
 def reproduce(name: str, model: str = DEFAULT_MODEL, scale: str | Scale = "small",
-              out: str | Path = "runs/reproduce") -> dict[str, Any]:
+              out: str | Path = "runs/reproduce", dtype: str = "auto") -> dict[str, Any]:
     """Run experiment ``name`` (``table1``, ``fig4``, ``fig5``, ``table2``, ``table3`` or
     ``all``) on ``model`` at ``scale`` into ``out``.
 
@@ -45,12 +45,12 @@ def reproduce(name: str, model: str = DEFAULT_MODEL, scale: str | Scale = "small
         raise ValueError(f"unknown experiment {unknown[0]!r}; choose one of "
                          f"{', '.join(EXPERIMENTS)} or all")
     spec = scale if isinstance(scale, Scale) else get_scale(scale)
-    ctx = Context.create(model, spec, out)
+    ctx = Context.create(model, spec, out, dtype=dtype)
     results = {}
     for exp in names:
         started = time.perf_counter()
-        log.info("== reproduce %s (%s) on %s, scale %s -> %s", exp, EXPERIMENTS[exp][0],
-                 model, spec.name, out)
+        log.info("== reproduce %s (%s) on %s, scale %s, dtype %s -> %s", exp,
+                 EXPERIMENTS[exp][0], model, spec.name, ctx.precision(), out)
         ctx.steps.ran.clear()
         ctx.steps.reused.clear()
         results[exp] = EXPERIMENTS[exp][1](ctx)

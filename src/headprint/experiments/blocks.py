@@ -54,7 +54,7 @@ def sft(ctx: Context, label: str, data: str, limit: int | None, *, init: str | N
         config = SFTConfig(
             model=ctx.model_path(init), data=data_source(ctx, data), limit=limit,
             epochs=epochs, lr=s.lr, batch_size=s.batch_size, max_length=s.max_length,
-            seed=s.seed, save_at=save_at, track=list(track),
+            seed=s.seed, save_at=save_at, track=list(track), dtype=ctx.dtype,
             track_limit=max(track_limit, 1), track_split="test")
         result = run_sft(config, folder / "run", resume=True, progress=False)
         if not keep_checkpoints:
@@ -95,7 +95,8 @@ def patterns(ctx: Context, label: str, data: str, *, model: str | None = None,
     def make(folder: Path) -> dict[str, Any]:
         config = PatternConfig(model=ctx.model_path(model), data=data_source(ctx, data),
                                split=split, limit=limit, per_sample=per_sample,
-                               max_length=s.max_length, batch_size=s.batch_size, name=label)
+                               max_length=s.max_length, batch_size=s.batch_size, name=label,
+                               dtype=ctx.dtype)
         result = run_patterns(config, folder, progress=False)
         return {"n_samples": result.manifest["n_samples"],
                 "seconds": result.manifest.get("seconds")}
@@ -120,7 +121,7 @@ def evaluation(ctx: Context, label: str, task: str, *, model: str | None = None,
                 "max_length": ctx.scale.max_length}
 
     def make(folder: Path) -> dict[str, Any]:
-        loaded = load_model(ctx.model_path(model))
+        loaded = load_model(ctx.model_path(model), dtype=ctx.dtype)
         detailed = evaluate_detailed(loaded, [task], limit, batch_size=8,
                                      max_gen_toks=max_gen_toks, work_dir=folder / "lm-eval")
         shutil.rmtree(folder / "lm-eval", ignore_errors=True)

@@ -31,13 +31,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", default="runs/reproduce",
                         help="output folder; run experiments into the same folder to share "
                              "their steps (default: %(default)s)")
+    parser.add_argument("--dtype", default="auto",
+                        help="auto (default: bfloat16 where the hardware runs it fast and the "
+                             "model passed the fidelity gate, else float32), float32, bfloat16")
     parser.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from headprint.experiments.api import reproduce
 
-    results = reproduce(args.name, model=args.model, scale=args.scale, out=args.out)
+    results = reproduce(args.name, model=args.model, scale=args.scale, out=args.out,
+                        dtype=args.dtype)
     for name, result in results.items():
         print(f"{name}: {result['report']}")
         for f in result["findings"]:
