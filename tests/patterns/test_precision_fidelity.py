@@ -1,0 +1,71 @@
+"""The bfloat16 fidelity gate: its arithmetic (hand-computed values) and the gate itself on
+a tiny model (float32 against bfloat16 scores of the same samples)."""
+from __future__ import annotations
+
+import copy
+import math
+
+import pytest
+import torch
+
+from headprint.models.architecture import attention_layout
+from headprint.patterns.compute import score_samples
+from headprint.patterns.fidelity import (Thresholds, analysis_unchanged, compare_scores,
+                                         pearson)
+from tests.tiny_models import random_samples, tiny_model
+
+
+def test_pearson_by_hand():
+    # x = 1,2,3,4 and y = 1,2,3,5: Σdxdy = 6.5, Σdx² = 5, Σdy² = 8.75.
+    assert pearson([1, 2, 3, 4], [1, 2, 3, 5]) == pytest.approx(6.5 / math.sqrt(5 * 8.75))
+    assert pearson([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
+    assert math.isnan(pearson([1, 1, 1], [1, 2, 3]))
+
+
+def test_compare_scores_by_hand():
+    reference = torch.tensor([[[1.0, 2.0], [3.0, 4.0]],
+                              [[2.0, 4.0], [6.0, 8.0]],
+                              [[4.0, 3.0], [2.0, 1.0]]])
+    candidate = reference.clone()
+    candidate[0, 1, 1] = 5.0  # sample 0: r = 0.98271 (test_pearson_by_hand)
+    candidate[1] *= 1.5       # sample 1: scaled, r = 1
+    report = compare_scores(reference, candidate, ["a", "b", "c"])
+    assert report.per_sample_r[0] == pytest.approx(0.982708, abs=1e-6)
+    assert report.per_sample_r[1:] == [1.0, 1.0]
+    assert report.worst_sample == "a" and report.median_r == pytest.approx(1.0)
+    # Means ×3: reference [7, 9, 11, 13], candidate [8, 11, 14, 18]. Head (1, 1) is off by
+    # (18 − 13) / 13 = 5/13; the means' r = 33 / √(20 · 54.75) = 0.99726, below 0.998.
+    assert report.worst_head == (1, 1)
+    assert report.worst_head_error == pytest.approx(5 / 13)
+    assert report.mean_r == pytest.approx(33 / math.sqrt(20 * 54.75))
+    assert report.failures == ["mean_r 0.9973 < 0.998"] and not report.passed
+    strict = compare_scores(reference, candidate, thresholds=Thresholds(worst_r=0.99))
+    assert not strict.passed and any(f.startswith("worst_r") for f in strict.failures)
+    assert compare_scores(reference, reference).passed
+
+
+def test_analysis_unchanged_detects_a_moved_head():
+    generator = torch.Generator().manual_seed(0)
+    reference = torch.rand(40, 6, 5, generator=generator) + torch.linspace(0, 3, 30).view(6, 5)
+    same = analysis_unchanged(reference, reference * 1.0001, n_boot=200)
+    assert same["table1_unchanged"] and same["top_k_unchanged"] and same["top_overlap"] == 10
+    moved = reference.clone()
+    moved[:, 0, 0] += 10.0  # the smallest head becomes the largest
+    changed = analysis_unchanged(reference, moved, n_boot=200)
+    assert not changed["top_k_unchanged"]
+    assert not changed["table1_unchanged"]  # one huge head: Gini/CV/kurtosis jump
+
+
+@pytest.mark.parametrize("family", ["llama", "qwen2"])
+def test_bfloat16_gate_on_a_tiny_model(family):
+    """bfloat16 scores of a tiny model agree with float32 ones within the gate's thresholds."""
+    model = tiny_model(family)
+    samples = random_samples(16, seed=5, min_len=24, max_len=48)
+    reference = score_samples(model, samples, 0, batch_size=4, progress=False)
+    low = copy.deepcopy(model).to(torch.bfloat16)
+    candidate = score_samples(low, samples, 0, batch_size=4, progress=False)
+    assert candidate.dtype is torch.float32  # accumulated in float32 whatever the model
+    assert attention_layout(low).num_heads == attention_layout(model).num_heads
+    report = compare_scores(reference, candidate)
+    assert report.passed, report.summary()
+    assert not torch.equal(reference, candidate)  # bfloat16 did run
