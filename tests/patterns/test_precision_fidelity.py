@@ -69,3 +69,32 @@ def test_bfloat16_gate_on_a_tiny_model(family):
     report = compare_scores(reference, candidate)
     assert report.passed, report.summary()
     assert not torch.equal(reference, candidate)  # bfloat16 did run
+
+
+def test_float32_output_layer_computes_exact_float32_logits():
+    from headprint.patterns.capture import _Float32Linear, float32_output_layer
+
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(3, 5, 16, generator=generator).bfloat16().requires_grad_(True)
+    weight = torch.randn(20, 16, generator=generator).bfloat16()
+    previous, _Float32Linear.BLOCK = _Float32Linear.BLOCK, 7  # several blocks, a ragged one
+    try:
+        out = _Float32Linear.apply(x, weight, None)
+        grad = torch.randn(3, 5, 20, generator=generator)
+        out.backward(grad)
+    finally:
+        _Float32Linear.BLOCK = previous
+    exact = x.detach().double() @ weight.double().T
+    assert out.dtype is torch.float32
+    assert float((out.detach().double() - exact).abs().max()) < 1e-5 * float(exact.abs().max())
+    expected_grad = (grad.double() @ weight.double()).to(torch.bfloat16)
+    assert x.grad.dtype is torch.bfloat16
+    assert torch.allclose(x.grad.float(), expected_grad.float(), rtol=1e-2, atol=1e-3)
+
+    model = tiny_model("llama").to(torch.bfloat16)
+    ids = torch.randint(1, 97, (2, 9))
+    assert model(input_ids=ids).logits.dtype is torch.bfloat16
+    with float32_output_layer(model):
+        logits = model(input_ids=ids).logits
+    assert logits.dtype is torch.float32
+    assert "forward" not in vars(model.get_output_embeddings())  # restored on exit
