@@ -98,3 +98,31 @@ def test_float32_output_layer_computes_exact_float32_logits():
         logits = model(input_ids=ids).logits
     assert logits.dtype is torch.float32
     assert "forward" not in vars(model.get_output_embeddings())  # restored on exit
+
+
+def test_float32_products_keep_bfloat16_numerics():
+    """The gate's emulation (float32 products of bfloat16 values, rounded back) returns
+    bfloat16 and agrees with PyTorch's own bfloat16 products to bfloat16 rounding."""
+    from headprint.patterns.fidelity import float32_products
+
+    generator = torch.Generator().manual_seed(1)
+    x = torch.randn(4, 64, generator=generator).bfloat16()
+    w = torch.randn(32, 64, generator=generator).bfloat16()
+    native = torch.nn.functional.linear(x, w)
+    with float32_products():
+        emulated = torch.nn.functional.linear(x, w)
+        also = x @ w.T
+    assert emulated.dtype is torch.bfloat16 and also.dtype is torch.bfloat16
+    exact = x.double() @ w.double().T
+    # Both are the exact product rounded to bfloat16 (8 bits): within 2^-8 relative.
+    for result in (native, emulated, also):
+        assert float(((result.double() - exact).abs() / exact.abs().clamp(min=1e-3)).max()) \
+            < 2 ** -7
+    model = tiny_model("llama")
+    low = copy.deepcopy(model).to(torch.bfloat16)
+    samples = random_samples(6, seed=5, min_len=24, max_len=48)
+    native_scores = score_samples(low, samples, 0, progress=False)
+    with float32_products():
+        emulated_scores = score_samples(low, samples, 0, progress=False)
+    assert compare_scores(native_scores, emulated_scores, thresholds=Thresholds(
+        0.999, 0.99, 0.98)).passed

@@ -35,7 +35,7 @@ import numpy as np
 import torch
 
 __all__ = ["Thresholds", "FidelityReport", "pearson", "compare_scores",
-           "analysis_unchanged", "measure_fidelity"]
+           "analysis_unchanged", "measure_fidelity", "float32_products"]
 
 
 @dataclass(frozen=True)
@@ -147,13 +147,58 @@ def analysis_unchanged(reference: torch.Tensor, candidate: torch.Tensor, *, n_bo
             "top_k_unchanged": bool(top_ok), "slack": slack}
 
 
+class _Float32Products(torch.overrides.TorchFunctionMode):
+    """Run bfloat16 matrix products as float32 products of the same bfloat16 values, the
+    result rounded back to bfloat16 (see :func:`float32_products`)."""
+
+    _FUNCS = {torch.nn.functional.linear, torch.matmul, torch.Tensor.matmul, torch.bmm,
+              torch.mm, torch.Tensor.__matmul__,
+              torch.nn.functional.scaled_dot_product_attention}
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func in self._FUNCS and any(isinstance(a, torch.Tensor) and
+                                       a.dtype is torch.bfloat16 for a in args):
+            up = [a.float() if isinstance(a, torch.Tensor) and a.is_floating_point() else a
+                  for a in args]
+            kw = {k: v.float() if isinstance(v, torch.Tensor) and v.is_floating_point()
+                  and v.dtype is torch.bfloat16 else v for k, v in kwargs.items()}
+            return func(*up, **kw).to(torch.bfloat16)
+        return func(*args, **kwargs)
+
+
+def float32_products():
+    """Context in which bfloat16 matrix products (linear, matmul, bmm, SDPA) run as float32
+    products of the same bfloat16 inputs, rounded back to bfloat16.
+
+    Numerically this is what bfloat16 kernels do (products of bfloat16 values are exact in
+    float32, sums accumulate in float32, the output is rounded to bfloat16), up to the
+    order of accumulation; but it runs at float32 speed on CPUs without bfloat16
+    instructions, where PyTorch's own bfloat16 products are emulated and ~8× slower than
+    float32. Everything else (norms, activations, residual additions, their gradients)
+    stays in bfloat16. Used by :func:`measure_fidelity` on such CPUs (``emulate``).
+    """
+    return _Float32Products()
+
+
 def measure_fidelity(model: str, data: str = "gsm8k", limit: int = 24, *,
                      candidate: str = "bfloat16", batch_size: int = 4,
                      max_length: int = 1024, method: str = "paper", loss: str = "sample",
                      n_boot: int = 1000, thresholds: Thresholds = Thresholds(),
-                     split: str | None = None) -> FidelityReport:
+                     split: str | None = None, emulate: bool | None = None
+                     ) -> FidelityReport:
     """Score ``limit`` rows of ``data`` under ``model`` in float32 and in ``candidate``,
-    then :func:`compare_scores` and :func:`analysis_unchanged`."""
+    then :func:`compare_scores` and :func:`analysis_unchanged`.
+
+    ``emulate``: run the candidate's matrix products through :func:`float32_products`
+    (default: when the hardware has no fast bfloat16).
+    """
+    from contextlib import nullcontext
+
+    from headprint.models.precision import bf16_support
+
+    if emulate is None:
+        emulate = candidate == "bfloat16" and not bf16_support().fast
     from headprint.data import encode_rows, load_data
     from headprint.models import load_model
     from headprint.patterns.compute import score_samples
@@ -166,9 +211,11 @@ def measure_fidelity(model: str, data: str = "gsm8k", limit: int = 24, *,
         kept = [(row, s) for row, s in zip(bundle.rows, samples) if s.n_target > 0]
         ids = [str(row["id"]) for row, _ in kept]
         started = time.perf_counter()
-        scores[dtype] = score_samples(loaded.model, [s for _, s in kept],
-                                      loaded.tokenizer.pad_token_id, method=method, loss=loss,
-                                      batch_size=batch_size, progress=False)
+        mode = float32_products() if emulate and dtype != "float32" else nullcontext()
+        with mode:
+            scores[dtype] = score_samples(loaded.model, [s for _, s in kept],
+                                          loaded.tokenizer.pad_token_id, method=method,
+                                          loss=loss, batch_size=batch_size, progress=False)
         seconds[dtype] = round(time.perf_counter() - started, 1)
         del loaded
     report = compare_scores(scores["float32"], scores[candidate], ids, thresholds)
@@ -179,7 +226,7 @@ def measure_fidelity(model: str, data: str = "gsm8k", limit: int = 24, *,
         report.failures.append("top-10 heads changed")
     report.extra = {"model": model, "data": data, "limit": limit, "candidate": candidate,
                     "method": method, "loss": loss, "max_length": max_length,
-                    "seconds": seconds}
+                    "seconds": seconds, "emulated_products": bool(emulate)}
     return report
 
 
@@ -193,13 +240,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-length", type=int, default=1024)
     parser.add_argument("--candidate", default="bfloat16")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--emulate", choices=("auto", "yes", "no"), default="auto",
+                        help="bfloat16 products as float32 products of bfloat16 values "
+                             "(auto: on hardware without fast bfloat16)")
     parser.add_argument("--out", default=None, help="write the JSON report here too")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     report = measure_fidelity(args.model, args.data, args.limit, candidate=args.candidate,
                               batch_size=args.batch_size, max_length=args.max_length,
-                              split=args.split)
+                              split=args.split,
+                              emulate=None if args.emulate == "auto" else args.emulate == "yes")
     text = json.dumps(report.as_dict(), indent=1, default=str)
     if args.out:
         with open(args.out, "w") as handle:
