@@ -176,13 +176,16 @@ def _final_norm(model: torch.nn.Module) -> torch.nn.Module | None:
 def float32_output_layer(model: torch.nn.Module) -> Iterator[None]:
     """Compute the final norm and the logits in float32 when the model is in a lower precision.
 
-    Why: in bfloat16 the logits come out of the output layer rounded to 8 significant bits
-    (steps of 0.125 at |logit| ≈ 16-32), and the loss's gradient ``softmax − one-hot``
-    carries that rounding into every head's score; see ``docs/performance.md`` (fidelity
-    gate). The final norm's input is upcast (the norm then computes and returns float32) and
-    the output layer multiplies in float32 (:class:`_Float32Linear`), so the logits and the
-    gradient entering the network are float32; the layers themselves stay in the model's
-    dtype. A no-op for a float32 model, whose numbers stay bit for bit the same.
+    In bfloat16 the logits come out of the output layer rounded to 8 significant bits. The
+    final norm's input is upcast here (the norm then computes and returns float32) and the
+    output layer multiplies in float32 (:class:`_Float32Linear`), so the logits and the
+    gradient entering the network are float32; the layers stay in the model's dtype. A
+    no-op for a float32 model.
+
+    Not on by default: the fidelity study (``docs/performance.md``) found that rounding the
+    logits costs per-sample r less than 4e-4, while a float32 output layer costs a large
+    share of a big-vocabulary model's time (Gemma-3: 262 144 × 640 weights). It stays for
+    that ablation (``python -m headprint.patterns.fidelity --float32-logits``).
     """
     head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
     if head is None or not isinstance(head, torch.nn.Linear) or \

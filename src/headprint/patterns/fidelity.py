@@ -185,14 +185,17 @@ def measure_fidelity(model: str, data: str = "gsm8k", limit: int = 24, *,
                      candidate: str = "bfloat16", batch_size: int = 4,
                      max_length: int = 1024, method: str = "paper", loss: str = "sample",
                      n_boot: int = 1000, thresholds: Thresholds = Thresholds(),
-                     split: str | None = None, emulate: bool | None = None
-                     ) -> FidelityReport:
+                     split: str | None = None, emulate: bool | None = None,
+                     float32_logits: bool = False) -> FidelityReport:
     """Score ``limit`` rows of ``data`` under ``model`` in float32 and in ``candidate``,
     then :func:`compare_scores` and :func:`analysis_unchanged`.
 
     ``emulate``: run the candidate's matrix products through :func:`float32_products`
-    (default: when the hardware has no fast bfloat16).
+    (default: when the hardware has no fast bfloat16). ``float32_logits``: the candidate's
+    final norm and output layer in float32 (:func:`~headprint.patterns.capture.
+    float32_output_layer`; an ablation, not headprint's default).
     """
+    from headprint.patterns.capture import float32_output_layer
     from contextlib import nullcontext
 
     from headprint.models.precision import bf16_support
@@ -212,7 +215,8 @@ def measure_fidelity(model: str, data: str = "gsm8k", limit: int = 24, *,
         ids = [str(row["id"]) for row, _ in kept]
         started = time.perf_counter()
         mode = float32_products() if emulate and dtype != "float32" else nullcontext()
-        with mode:
+        logits = float32_output_layer(loaded.model) if float32_logits else nullcontext()
+        with mode, logits:
             scores[dtype] = score_samples(loaded.model, [s for _, s in kept],
                                           loaded.tokenizer.pad_token_id, method=method,
                                           loss=loss, batch_size=batch_size, progress=False)
@@ -226,7 +230,8 @@ def measure_fidelity(model: str, data: str = "gsm8k", limit: int = 24, *,
         report.failures.append("top-10 heads changed")
     report.extra = {"model": model, "data": data, "limit": limit, "candidate": candidate,
                     "method": method, "loss": loss, "max_length": max_length,
-                    "seconds": seconds, "emulated_products": bool(emulate)}
+                    "seconds": seconds, "emulated_products": bool(emulate),
+                    "float32_logits": float32_logits}
     return report
 
 
@@ -243,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--emulate", choices=("auto", "yes", "no"), default="auto",
                         help="bfloat16 products as float32 products of bfloat16 values "
                              "(auto: on hardware without fast bfloat16)")
+    parser.add_argument("--float32-logits", action="store_true",
+                        help="ablation: the candidate's final norm and logits in float32")
     parser.add_argument("--out", default=None, help="write the JSON report here too")
     args = parser.parse_args(argv)
     if args.threads:
@@ -250,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     report = measure_fidelity(args.model, args.data, args.limit, candidate=args.candidate,
                               batch_size=args.batch_size, max_length=args.max_length,
                               split=args.split,
-                              emulate=None if args.emulate == "auto" else args.emulate == "yes")
+                              emulate=None if args.emulate == "auto" else args.emulate == "yes",
+                              float32_logits=args.float32_logits)
     text = json.dumps(report.as_dict(), indent=1, default=str)
     if args.out:
         with open(args.out, "w") as handle:

@@ -18,8 +18,8 @@ import torch.nn.functional as F
 from headprint.models.architecture import AttentionLayout
 from headprint.patterns.abs_attention import abs_method_hooks
 from headprint.patterns.batching import Batch
-from headprint.patterns.capture import (ScoreRecorder, float32_output_layer, frozen_parameters,
-                                        grad_entry_point, paper_method_hooks)
+from headprint.patterns.capture import (ScoreRecorder, frozen_parameters, grad_entry_point,
+                                        paper_method_hooks)
 
 __all__ = ["Method", "LossScaling", "response_loss", "score_batch", "NonFiniteScoreError"]
 
@@ -73,8 +73,7 @@ def score_batch(model: torch.nn.Module, layout: AttentionLayout, batch: Batch,
                 sample_ids: list[str] | None = None) -> torch.Tensor:
     """Head scores of every sample in ``batch``: float32 ``[B, L, H]`` on the CPU.
 
-    Parameters stay frozen; only activations get gradients. A model in bfloat16 or float16
-    computes its final norm and logits in float32 (see ``float32_output_layer``).
+    Parameters stay frozen; only activations get gradients.
 
     Raises:
         NonFiniteScoreError: naming the layer and the sample.
@@ -88,10 +87,7 @@ def score_batch(model: torch.nn.Module, layout: AttentionLayout, batch: Batch,
         hooks = abs_method_hooks(model, recorder)
     else:
         raise ValueError(f"unknown method {method!r}; choose 'paper' or 'abs'")
-    # In bfloat16/float16 the logits and the loss's gradient are still computed in float32
-    # (float32_output_layer: a no-op for a float32 model).
-    with frozen_parameters(model), grad_entry_point(model), hooks, torch.enable_grad(), \
-            float32_output_layer(model):
+    with frozen_parameters(model), grad_entry_point(model), hooks, torch.enable_grad():
         value = response_loss(model, batch, loss)
         value.backward()
     scores = recorder.result()
