@@ -47,9 +47,10 @@ def _need_gb(variant: str, batch: int, length: int) -> float:
 
 
 def _keep_fastest(best: dict | None, new: dict) -> dict:
-    """Merge one round into a variant's entry: fastest time, highest peak, all rounds kept."""
+    """Merge one round into a variant's entry: fastest time, highest peak, all rounds kept,
+    and the spread of the rounds (median, slowest) beside the fastest."""
     if best is None:
-        return {**new, "rounds": [new]}
+        return _with_spread({**new, "rounds": [new]})
     if new.get("status") != "ok":  # a later round failed: keep the measured ones, say so
         return {**best, "rounds": best.get("rounds", []) + [new]}
     keep = dict(new if new["per_sample"] < best["per_sample"] else best)
@@ -57,7 +58,21 @@ def _keep_fastest(best: dict | None, new: dict) -> dict:
                                  best.get("cpu_per_sample", 1e30))
     keep["peak_mb"] = max(new["peak_mb"], best["peak_mb"])
     keep["rounds"] = best.get("rounds", []) + [new]
-    return keep
+    return _with_spread(keep)
+
+
+def _with_spread(entry: dict) -> dict:
+    """``median_per_sample``, ``max_per_sample`` (and CPU ones) over the ok rounds."""
+    import statistics
+
+    ok = [r for r in entry.get("rounds", []) if r.get("status") == "ok"]
+    for field in ("per_sample", "cpu_per_sample"):
+        values = [r[field] for r in ok if field in r]
+        if values:
+            entry[f"median_{field}"] = statistics.median(values)
+            entry[f"max_{field}"] = max(values)
+    entry["n_rounds"] = len(ok)
+    return entry
 
 
 def _print(batch: int, length: int, variant: str, result: dict) -> None:
@@ -72,11 +87,16 @@ def _print(batch: int, length: int, variant: str, result: dict) -> None:
 
 
 def measure_shape(args, model: str, batch: int, length: int, variants=VARIANTS,
-                  gate: bool = True, rounds: int | None = None) -> dict:
+                  gate: bool = True, rounds: int | None = None,
+                  dtype: str = "float32") -> dict:
     """Gate then every variant at one shape, in interleaved rounds."""
-    row: dict = {}
+    row: dict = {"dtype": dtype}
     common = ["--model", model, "--batch", str(batch), "--length", str(length),
-              "--threads", str(args.threads)]
+              "--threads", str(args.threads), "--dtype", dtype]
+    if gate and dtype != "float32":
+        gate = False  # the 1e-4 gate is float32's; bfloat16 has the fidelity gate instead
+        row["gate_note"] = ("not run in bfloat16: see the fidelity gate "
+                            "(python -m headprint.patterns.fidelity)")
     if gate:
         row["gate"] = run_child(["gate", *common], args.limit_gb, quiet=args.quiet_load,
                                 need_gb=_need_gb("gate", 1, length))
@@ -101,12 +121,33 @@ def measure_shape(args, model: str, batch: int, length: int, variants=VARIANTS,
                                args.limit_gb, quiet=args.quiet_load,
                                need_gb=_need_gb(variant, batch, length))
             row[variant] = _keep_fastest(row.get(variant), result)
-            _print(batch, length, variant, result)
+            _print(batch, length, f"{variant}/{dtype[:4]}", result)
     return row
 
 
+def row_key(batch: int, length: int, dtype: str) -> str:
+    """``4x256`` for float32 (the key of earlier results), ``4x256/bfloat16`` otherwise."""
+    shape = _shape_key(batch, length)
+    return shape if dtype == "float32" else f"{shape}/{dtype}"
+
+
+def _dtypes(args) -> list[str]:
+    """The dtypes to measure, ``auto`` resolved on this machine (recorded in the meta)."""
+    from headprint.models.precision import choose_dtype
+
+    out = []
+    for name in args.dtypes.split(","):
+        name = name.strip()
+        resolved = choose_dtype(name, None, args.model).name if name == "auto" else name
+        if resolved not in out:
+            out.append(resolved)
+    return out
+
+
 def suite_shapes(args) -> dict:
-    return {_shape_key(b, t): measure_shape(args, args.model, b, t) for b, t in args.shapes}
+    return {row_key(b, t, dtype): measure_shape(args, args.model, b, t, dtype=dtype,
+                                                variants=args.variants)
+            for dtype in _dtypes(args) for b, t in args.shapes}
 
 
 def suite_sweep(args) -> dict:
@@ -175,7 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--shapes", nargs="*", type=_parse_shape, default=list(SHAPES))
     parser.add_argument("--sweep", nargs="*", type=int, default=list(SWEEP))
     parser.add_argument("--rounds", type=int, default=3,
-                        help="interleaved rounds per shape; the fastest is kept")
+                        help="interleaved rounds per shape; the fastest, the median and the "
+                             "slowest are reported")
+    parser.add_argument("--dtypes", default="float32,bfloat16",
+                        help="comma-separated dtypes for the shapes suite (float32, bfloat16, "
+                             "auto); rows other than float32 are keyed SHAPE/DTYPE")
+    parser.add_argument("--variants", nargs="*", default=list(VARIANTS),
+                        help="variants to time (default: all four)")
     parser.add_argument("--sweep-rounds", type=int, default=1)
     parser.add_argument("--reps", type=int, default=1,
                         help="timed repetitions inside each child (the fastest is kept)")
@@ -205,7 +252,13 @@ def main(argv: list[str] | None = None) -> int:
         args.name = args.name if args.name != "latest" else "quick"
     path = RESULTS / f"{args.name}.json"
     results = json.loads(path.read_text()) if path.exists() else {}
+    from headprint.models.precision import bf16_support, choose_dtype
+
     results.setdefault("meta", {}).update(
+        {"auto_dtype": choose_dtype("auto", None, args.model).name,
+         "auto_reason": choose_dtype("auto", None, args.model).reason,
+         "bf16_hardware": bf16_support().reason})
+    results["meta"].update(
         {"updated": dt.datetime.now().isoformat(timespec="seconds"),
          "python": platform.python_version(), "machine": platform.machine(),
          "cpus": __import__("os").cpu_count(), "threads": args.threads,

@@ -95,3 +95,32 @@ def test_targets_are_judged_from_one_run():
     text = markdown_report(results)
     assert "OOM (> 16 GB)" in text and "5.00×" in text and "CPU seconds" in text
     json.dumps(results)  # results stay serialisable
+
+
+def test_bf16_rows_spread_and_noise_are_reported():
+    """bfloat16 rows have their own targets; rounds' spread is shown; a variant faster than
+    the floor is labelled noise, not a gain."""
+    sys.path.insert(0, str(BENCH))
+    from run import _keep_fastest, row_key
+
+    entry = None
+    for seconds in (2.0, 1.5, 3.0):
+        entry = _keep_fastest(entry, _entry(seconds, 1.0))
+    assert entry["per_sample"] == 1.5 and entry["median_per_sample"] == 2.0
+    assert entry["max_per_sample"] == 3.0 and entry["n_rounds"] == 3
+    assert row_key(4, 256, "float32") == "4x256" and row_key(4, 256, "bfloat16") == \
+        "4x256/bfloat16"
+    f32 = {"reference": _entry(10.0, 8.0), "paper": _entry(4.0, 2.0), "floor": _entry(4.4, 2.0)}
+    bf16 = {"dtype": "bfloat16", "reference": _entry(5.0, 4.0), "paper": _entry(1.0, 1.0),
+            "floor": _entry(1.0, 1.0)}
+    results = {"meta": {"auto_dtype": "bfloat16"},
+               "shapes": {"4x256": f32, "4x256/bfloat16": bf16}}
+    lines = check_targets(results)
+    assert any(line.startswith("MET") and "auto (bfloat16) ≥ 2×" in line and "4x256" in line
+               and "4.00×" in line for line in lines)
+    assert any(line.startswith("MET") and "bf16 ≥ 2× bf16 reference" in line
+               and "5.00×" in line for line in lines)
+    assert any("noise" in line and "4x256:" in line for line in lines)  # 4.0 / 4.4 < 1
+    assert not any("abs exact" in line and "bfloat16" in line for line in lines)
+    text = markdown_report(results)
+    assert "below the floor: noise" in text and "median / slowest" in text

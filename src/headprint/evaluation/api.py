@@ -54,7 +54,8 @@ class EvalConfig:
     batch_size: int = 8
     max_gen_toks: int | None = None
     """Generation budget (default per kind: gsm8k 256, math 512, code 384)."""
-    dtype: str | None = None
+    dtype: str | None = "auto"
+    """``auto`` (default), ``float32``, ``bfloat16`` (see ``headprint.models.precision``)."""
     device: str | None = None
     code_timeout: float = 10.0
     code_memory_mb: int = 1024
@@ -107,6 +108,7 @@ def _as_lm(model_or_loaded: Any, tokenizer: Any, batch_size: int
         name = getattr(getattr(model, "config", None), "_name_or_path", None) or "in-memory"
         identity = {"model": str(name), "model_fingerprint": None}
         path = getattr(getattr(model, "config", None), "_name_or_path", None) or None
+    identity["dtype"] = str(next(model.parameters()).dtype).replace("torch.", "")
     was_training = model.training  # HFLM switches the model to eval mode
     lm = HeadprintLM(pretrained=model, tokenizer=tokenizer, batch_size=batch_size)
     return lm, model, identity, was_training, tokenizer, path

@@ -29,8 +29,8 @@ EXPERIMENTS: dict[str, tuple[str, Callable[[Context], dict[str, Any]]]] = {
 
 
 def reproduce(name: str, model: str = DEFAULT_MODEL, scale: str | Scale = "small",
-              out: str | Path = "runs/reproduce", prompt_format: str = "auto"
-              ) -> dict[str, Any]:
+              out: str | Path = "runs/reproduce", prompt_format: str = "auto",
+              dtype: str = "auto") -> dict[str, Any]:
     """Run experiment ``name`` (``table1``, ``fig4``, ``fig5``, ``table2``, ``table3`` or
     ``all``) on ``model`` at ``scale`` into ``out``, every step in ``prompt_format``
     (``auto``, ``chat`` or ``raw``; :mod:`headprint.data.prompt_format`).
@@ -48,12 +48,12 @@ def reproduce(name: str, model: str = DEFAULT_MODEL, scale: str | Scale = "small
         raise ValueError(f"unknown experiment {unknown[0]!r}; choose one of "
                          f"{', '.join(EXPERIMENTS)} or all")
     spec = scale if isinstance(scale, Scale) else get_scale(scale)
-    ctx = Context.create(model, spec, out, prompt_format)
+    ctx = Context.create(model, spec, out, prompt_format, dtype=dtype)
     results = {}
     for exp in names:
         started = time.perf_counter()
-        log.info("== reproduce %s (%s) on %s, scale %s, format %s -> %s", exp,
-                 EXPERIMENTS[exp][0], model, spec.name, ctx.format, out)
+        log.info("== reproduce %s (%s) on %s, scale %s, format %s, dtype %s -> %s", exp,
+                 EXPERIMENTS[exp][0], model, spec.name, ctx.format, ctx.precision(), out)
         ctx.steps.ran.clear()
         ctx.steps.reused.clear()
         results[exp] = EXPERIMENTS[exp][1](ctx)

@@ -59,7 +59,7 @@ def sft(ctx: Context, label: str, data: str, limit: int | None, *, init: str | N
         config = SFTConfig(format=ctx.format,
             model=ctx.model_path(init), data=data_source(ctx, data), limit=limit,
             epochs=epochs, lr=s.lr, batch_size=s.batch_size, max_length=s.max_length,
-            seed=seed, save_at=save_at, track=list(track),
+            seed=seed, save_at=save_at, track=list(track), dtype=ctx.dtype,
             track_limit=max(track_limit, 1), track_split="test")
         result = run_sft(config, folder / "run", resume=True, progress=False)
         if not keep_checkpoints:
@@ -102,7 +102,7 @@ def patterns(ctx: Context, label: str, data: str, *, model: str | None = None,
         config = PatternConfig(model=ctx.model_path(model), data=data_source(ctx, data),
                                split=split, limit=limit, per_sample=per_sample,
                                max_length=s.max_length, batch_size=s.batch_size, name=label,
-                               format=ctx.format)
+                               format=ctx.format, dtype=ctx.dtype)
         result = run_patterns(config, folder, progress=False)
         return {"n_samples": result.manifest["n_samples"],
                 "seconds": result.manifest.get("seconds")}
@@ -128,7 +128,7 @@ def evaluation(ctx: Context, label: str, task: str, *, model: str | None = None,
     settings = ctx.with_format(settings)
 
     def make(folder: Path) -> dict[str, Any]:
-        loaded = load_model(ctx.model_path(model))
+        loaded = load_model(ctx.model_path(model), dtype=ctx.dtype)
         detailed = evaluate_detailed(loaded, [task], limit, batch_size=8,
                                      max_gen_toks=max_gen_toks, work_dir=folder / "lm-eval",
                                      prompt_format=ctx.format)

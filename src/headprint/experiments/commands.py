@@ -36,6 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from headprint.patterns.commands import add_format_arg
 
     add_format_arg(parser)
+    parser.add_argument("--dtype", default="auto",
+                        help="auto (default: bfloat16 where the hardware runs it fast and the "
+                             "model passed the fidelity gate, else float32), float32, bfloat16")
     parser.set_defaults(func=_run)
 
 
@@ -43,7 +46,7 @@ def _run(args: argparse.Namespace) -> int:
     from headprint.experiments.api import reproduce
 
     results = reproduce(args.name, model=args.model, scale=args.scale, out=args.out,
-                        prompt_format=args.format)
+                        prompt_format=args.format, dtype=args.dtype)
     for name, result in results.items():
         print(f"{name}: {result['report']}")
         for f in result["findings"]:

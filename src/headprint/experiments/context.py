@@ -76,21 +76,34 @@ class Context:
     out: Path
     steps: Steps
     format: str = "raw"
+    dtype: str = "auto"
+    """``--dtype`` for every step (SFT, patterns, evaluation); see :meth:`precision`."""
 
     @classmethod
     def create(cls, model: str, scale: Scale, out: str | Path,
-               prompt_format: str = "auto") -> "Context":
+               prompt_format: str = "auto", dtype: str = "auto") -> "Context":
         out = Path(out)
         return cls(model, model_identity(model), scale, out, Steps(out / "steps"),
-                   model_format(model, prompt_format))
+                   model_format(model, prompt_format), dtype)
 
     def with_format(self, settings: dict) -> dict:
         """``settings`` with the prompt format added when it is not raw."""
         return settings if self.format == "raw" else {**settings, "format": self.format}
 
+    def precision(self) -> str:
+        """The dtype ``self.dtype`` resolves to for the base model on this machine."""
+        from headprint.models.precision import choose_dtype
+
+        return choose_dtype(self.dtype, None, self.model).name
+
     def base(self) -> dict[str, str]:
-        """Settings entry naming the base model."""
-        return {"model": self.model, "fingerprint": self.fingerprint}
+        """Settings entry naming the base model (and the dtype, unless float32: steps made
+        in float32 before ``--dtype`` existed keep their keys)."""
+        base = {"model": self.model, "fingerprint": self.fingerprint}
+        used = self.precision()
+        if used != "float32":
+            base["dtype"] = used
+        return base
 
     def model_path(self, ref: str | None) -> str:
         """The model to load: the base model for ``None``, else the final model of the SFT

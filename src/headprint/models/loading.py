@@ -39,6 +39,7 @@ class LoadedModel:
     # The attention kernel the model runs ("sdpa", "eager", ...), for the manifest; read off
     # the model's config when not given.
     attn_implementation: str | None = None
+    dtype_reason: str = ""  # why --dtype auto chose this dtype (empty for an explicit one)
 
     def __post_init__(self) -> None:
         if self.attn_implementation is None:
@@ -47,16 +48,14 @@ class LoadedModel:
                                            or "unknown")
 
 
-def resolve_dtype(dtype: str | torch.dtype | None) -> torch.dtype:
-    if dtype is None or dtype == "auto":
-        return torch.float32
-    if isinstance(dtype, torch.dtype):
-        return dtype
-    table = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16,
-             "bf16": torch.bfloat16, "float16": torch.float16, "fp16": torch.float16}
-    if dtype not in table:
-        raise ValueError(f"unknown dtype {dtype!r}; choose one of {sorted(table)}")
-    return table[dtype]
+def resolve_dtype(dtype: str | torch.dtype | None, device: str | torch.device | None = None,
+                  model: str | None = None) -> torch.dtype:
+    """``torch.dtype`` for ``dtype``: None is float32 (the library default), ``"auto"`` is
+    :func:`headprint.models.precision.choose_dtype` (bfloat16 on fast hardware for a model
+    that passed the fidelity gate, else float32)."""
+    from headprint.models.precision import choose_dtype
+
+    return choose_dtype("float32" if dtype is None else dtype, device, model).dtype
 
 
 def weights_fingerprint(folder: str | Path) -> str:
@@ -127,7 +126,12 @@ def load_model(name: str, dtype: str | torch.dtype | None = None,
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     check_device(device)
-    torch_dtype = resolve_dtype(dtype)
+    from headprint.models.precision import choose_dtype
+
+    choice = choose_dtype("float32" if dtype is None else dtype, device, name)
+    torch_dtype = choice.dtype
+    if choice.reason:
+        log.info("--dtype auto for %s: %s", name, choice.reason)
     if name in BUILTIN_MODELS:
         folder, source = _convert_builtin(name), "builtin"
     elif Path(name).expanduser().is_dir():
@@ -184,4 +188,4 @@ def load_model(name: str, dtype: str | torch.dtype | None = None,
     if source == "hub":
         fingerprint = "hub:" + str(getattr(model.config, "_commit_hash", None) or "unknown")
     return LoadedModel(model, tokenizer, name, fingerprint, source, str(folder),
-                       model.config._attn_implementation)
+                       model.config._attn_implementation, choice.reason)

@@ -48,7 +48,9 @@ class PatternConfig:
     max_length: int = 1024
     per_sample: bool = False
     skip_bad: bool = False
-    dtype: str | None = None
+    dtype: str = "auto"
+    """``auto`` (bfloat16 on fast hardware for a model that passed the fidelity gate, else
+    float32), ``float32``, ``bfloat16`` or ``float16``."""
     device: str | None = None
     device_map: str | None = None
     shard_size: int = 256
@@ -121,6 +123,8 @@ def compute_patterns(loaded: LoadedModel, bundle, *, method: Method = "paper",
         "n_truncated": sum(1 for s in samples if s.truncated),
         "n_truncated_out": n_out, "n_skipped": int(bundle.n_skipped) + n_out,
         "dtype": str(next(loaded.model.parameters()).dtype).replace("torch.", ""),
+        "attn_implementation": loaded.attn_implementation,
+        "dtype_reason": getattr(loaded, "dtype_reason", ""),
         "seconds": round(elapsed, 3), "headprint_version": __version__,
     }
     return PatternSet(mean=scores.mean(dim=0), manifest=manifest,
@@ -160,6 +164,10 @@ def _settings(config: PatternConfig, loaded: LoadedModel, bundle, prompt_format:
         keep.pop(transient)
     if prompt_format != "raw":  # raw artifacts keep the keys they had before formats
         keep["format"] = prompt_format
+    # The dtype used, not the one asked for ("auto" differs by machine); float32 keys as
+    # None, as before "auto" existed, so float32 artifacts made then are still recognised.
+    used = str(next(loaded.model.parameters()).dtype).replace("torch.", "")
+    keep["dtype"] = None if used == "float32" else used
     return {**keep, "model_fingerprint": loaded.fingerprint,
             "data_fingerprint": bundle.describe().get("fingerprint")}
 

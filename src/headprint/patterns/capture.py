@@ -20,7 +20,8 @@ import torch
 
 from headprint.models.architecture import AttentionLayout
 
-__all__ = ["ScoreRecorder", "grad_entry_point", "paper_method_hooks", "frozen_parameters"]
+__all__ = ["ScoreRecorder", "grad_entry_point", "paper_method_hooks", "frozen_parameters",
+           "float32_output_layer"]
 
 
 class ScoreRecorder:
@@ -122,3 +123,88 @@ def frozen_parameters(model: torch.nn.Module) -> Iterator[None]:
     finally:
         for parameter in trainable:
             parameter.requires_grad_(True)
+
+
+class _Float32Linear(torch.autograd.Function):
+    """``x @ Wᵀ (+ b)`` in float32 for a low-precision ``W``, without a float32 copy of ``W``
+    kept alive: the weight is upcast one block of output rows at a time, in the forward and
+    again in the backward (only ``x`` and the low-precision ``W`` are saved). The weight is
+    frozen here, so no weight gradient is formed."""
+
+    BLOCK = 8192  # output rows (vocabulary entries) per upcast block
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(x, weight)
+        xf = x.float()
+        parts = [xf @ weight[i:i + _Float32Linear.BLOCK].float().T
+                 for i in range(0, weight.shape[0], _Float32Linear.BLOCK)]
+        out = torch.cat(parts, dim=-1)
+        return out if bias is None else out + bias.float()
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad = grad.float()
+            grad_x = torch.zeros(x.shape, dtype=torch.float32, device=x.device)
+            for i in range(0, weight.shape[0], _Float32Linear.BLOCK):
+                grad_x += grad[..., i:i + _Float32Linear.BLOCK] @ \
+                    weight[i:i + _Float32Linear.BLOCK].float()
+            grad_x = grad_x.to(x.dtype)
+        return grad_x, None, None
+
+
+_FINAL_NORMS = ("model.norm", "model.language_model.norm", "transformer.ln_f",
+                "model.decoder.final_layer_norm", "gpt_neox.final_layer_norm")
+
+
+def _final_norm(model: torch.nn.Module) -> torch.nn.Module | None:
+    for dotted in _FINAL_NORMS:
+        module = model
+        for part in dotted.split("."):
+            module = getattr(module, part, None)
+            if module is None:
+                break
+        if isinstance(module, torch.nn.Module):
+            return module
+    return None
+
+
+@contextmanager
+def float32_output_layer(model: torch.nn.Module) -> Iterator[None]:
+    """Compute the final norm and the logits in float32 when the model is in a lower precision.
+
+    In bfloat16 the logits come out of the output layer rounded to 8 significant bits. The
+    final norm's input is upcast here (the norm then computes and returns float32) and the
+    output layer multiplies in float32 (:class:`_Float32Linear`), so the logits and the
+    gradient entering the network are float32; the layers stay in the model's dtype. A
+    no-op for a float32 model.
+
+    Not on by default: the fidelity study (``docs/performance.md``) found that rounding the
+    logits costs per-sample r less than 4e-4, while a float32 output layer costs a large
+    share of a big-vocabulary model's time (Gemma-3: 262 144 × 640 weights). It stays for
+    that ablation (``python -m headprint.patterns.fidelity --float32-logits``).
+    """
+    head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+    if head is None or not isinstance(head, torch.nn.Linear) or \
+            head.weight.dtype in (torch.float32, torch.float64):
+        yield
+        return
+    handles = []
+    norm = _final_norm(model)
+    if norm is not None:
+        handles.append(norm.register_forward_pre_hook(
+            lambda _m, args: (args[0].float(), *args[1:])))
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        return _Float32Linear.apply(x, head.weight, head.bias)
+
+    head.forward = forward  # an instance attribute, removed on exit: the class is untouched
+    try:
+        yield
+    finally:
+        del head.forward
+        for handle in handles:
+            handle.remove()

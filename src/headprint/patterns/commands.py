@@ -12,7 +12,10 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=DEFAULT_MODEL,
                         help="built-in name (smollm2-135m, gemma3-270m, qwen2.5-coder-0.5b), "
                              "a local model folder, or a hub id (default: %(default)s)")
-    parser.add_argument("--dtype", default=None, help="float32 (default), bfloat16, float16")
+    parser.add_argument("--dtype", default="auto",
+                        help="auto (default: bfloat16 on a GPU or CPU with native bfloat16, "
+                             "for models that passed the fidelity gate; else float32), "
+                             "float32, bfloat16, float16")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if present)")
     parser.add_argument("--device-map", default=None,
                         help="'auto' spreads a model too large for one GPU over all GPUs")

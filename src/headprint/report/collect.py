@@ -64,7 +64,8 @@ def _read_json(path: Path) -> Any:
 
 
 def _manifest_row(path: Path, m: dict[str, Any], root: Path) -> dict[str, Any]:
-    row = {k: m.get(k) for k in ("model", "model_fingerprint", "method", "loss", "data",
+    row = {k: m.get(k) for k in ("model", "model_fingerprint", "method", "loss", "dtype",
+                                 "data",
                                  "split", "n_samples", "num_layers", "num_heads", "task",
                                  "step", "created")}
     row["path"] = str(path)

@@ -111,7 +111,8 @@ def _provenance_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
         shape = (f"{r['num_layers']}×{r['num_heads']}"
                  if r.get("num_layers") is not None else "")
         out.append([r.get("where"), r.get("model"), str(r.get("model_fingerprint") or "")[:16],
-                    r.get("method"), r.get("loss"), source, split, r.get("n_samples"), shape,
+                    r.get("method"), r.get("loss"), r.get("dtype") or "float32", source, split,
+                    r.get("n_samples"), shape,
                     r.get("task"), r.get("step"),
                     str(r.get("created") or "")[:16].replace("T", " ")])
     return out
@@ -121,11 +122,11 @@ def _provenance_html(rows: list[dict[str, Any]]) -> str:
     """A one-line summary always visible, the full table folded when it is long."""
     if not rows:
         return '<p class="empty">No pattern-set manifests found.</p>\n'
-    cols = ["pattern set", "model", "fingerprint", "method", "loss", "data", "split", "N",
-            "L×H", "task", "step", "created"]
+    cols = ["pattern set", "model", "fingerprint", "method", "loss", "dtype", "data", "split",
+            "N", "L×H", "task", "step", "created"]
     table = _provenance_rows(rows)
     body = "".join("<tr>" + "".join(
-        f'<td class="nowrap">{_esc(v)}</td>' if c in (0, 11) else f"<td>{_esc(v)}</td>"
+        f'<td class="nowrap">{_esc(v)}</td>' if c in (0, 12) else f"<td>{_esc(v)}</td>"
         for c, v in enumerate(row)) + "</tr>" for row in table)
     head = "".join(f'<th scope="col">{_esc(c)}</th>' for c in cols)
 

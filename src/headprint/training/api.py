@@ -61,7 +61,7 @@ def _now() -> str:
 
 
 def _trainer_args(config: SFTConfig, out: Path, world: int, progress: bool,
-                  use_cache: bool = True):
+                  use_cache: bool = True, bf16: bool | None = None):
     """trl's ``SFTConfig`` for a run. ``use_cache``: the base model's own setting, which the
     Trainer writes into the model config (its default, False, would make every saved
     checkpoint generate without a KV cache); trl turns the cache off for training calls."""
@@ -74,7 +74,8 @@ def _trainer_args(config: SFTConfig, out: Path, world: int, progress: bool,
         num_train_epochs=config.epochs, max_steps=config.max_steps or -1,
         lr_scheduler_type=config.lr_scheduler, warmup_steps=config.warmup_ratio,
         weight_decay=config.weight_decay, max_grad_norm=config.max_grad_norm,
-        seed=config.seed, data_seed=config.seed, bf16=config.bf16, fp16=False,
+        seed=config.seed, data_seed=config.seed,
+        bf16=config.bf16 if bf16 is None else bf16, fp16=False,
         gradient_checkpointing=config.gradient_checkpointing, deepspeed=config.deepspeed,
         logging_steps=1, save_strategy="no", report_to="none", use_cpu=not cuda,
         disable_tqdm=not progress, max_length=config.max_length, packing=False,
@@ -165,7 +166,8 @@ def run_sft(config: SFTConfig, out: str | Path, *, resume: bool = False,
     started = time.perf_counter()
     out = Path(out)
     world = int(os.environ.get("WORLD_SIZE", "1"))
-    loaded = load_model(config.model, dtype=config.dtype, freeze=False)
+    load_dtype, mixed_bf16, precision_reason = config.precision()
+    loaded = load_model(config.model, dtype=load_dtype, freeze=False)
     bundle = load_data(config.data, split=config.split, limit=config.limit,
                        skip_bad=config.skip_bad)
     prompt_format = resolve_format(config.format, loaded.tokenizer, loaded.path)
@@ -184,7 +186,8 @@ def run_sft(config: SFTConfig, out: str | Path, *, resume: bool = False,
         identity["format"] = prompt_format
     key = compute_run_key(identity)
     args = _trainer_args(config, out, world, progress,
-                         use_cache=bool(getattr(loaded.model.config, "use_cache", True)))
+                         use_cache=bool(getattr(loaded.model.config, "use_cache", True)),
+                         bf16=mixed_bf16)
     _ = args.device  # transformers joins the process group (torchrun / accelerate launch)
     state = PartialState()
     decision = check_run_dir(out, identity, resume)  # every process reads before any writes
@@ -199,7 +202,9 @@ def run_sft(config: SFTConfig, out: str | Path, *, resume: bool = False,
         "model_path": loaded.path, "format": prompt_format, "data": bundle.describe(),
         "training_set": train_set.describe(), "world_size": world,
         "global_batch": config.batch_size * config.grad_accum * world,
-        "planned_steps": total, "versions": library_versions()}
+        "planned_steps": total, "versions": library_versions(),
+        "precision": {"weights": load_dtype, "bf16_mixed": mixed_bf16,
+                      "reason": precision_reason}}
     manifest["config"] = config.to_dict()  # tracking settings may change on resume
 
     schedule = ckpt.SaveSchedule(frozenset(config.save_at), config.save_steps)

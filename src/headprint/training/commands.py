@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "GPU), or on GPUs accelerate launch --config_file "
                     "configs/accelerate/<deepspeed_zero2|fsdp>.yaml -m headprint sft ...")
     add_model_args(parser)
-    parser.set_defaults(model=None)
+    parser.set_defaults(model=None, dtype=None)  # None: the config file (or auto) decides
     add = parser.add_argument
     add("--config", default=None, help="YAML file of settings (e.g. configs/paper.yaml); "
                                        "flags given here override it")
@@ -53,7 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add("--weight-decay", type=float, default=None)
     add("--seed", type=int, default=None)
     add("--bf16", action="store_const", const=True, default=None,
-        help="bfloat16 mixed precision (the paper's; slow on most CPUs)")
+        help="bfloat16 mixed precision whatever --dtype says (the paper's setting; "
+             "--dtype auto already chooses it where the hardware runs bfloat16 fast)")
     add("--gradient-checkpointing", action="store_const", const=True, default=None)
     add("--lora", action="store_const", const=True, default=None,
         help="train LoRA adapters (peft) instead of all weights")

@@ -64,9 +64,13 @@ class SFTConfig:
     max_grad_norm: float = 1.0
     seed: int = 0
     bf16: bool = False
-    """Mixed precision in bfloat16 (the paper's setting; slow on most CPUs)."""
-    dtype: str | None = None
-    """dtype the weights are loaded in (default float32)."""
+    """Force bfloat16 mixed precision (the paper's setting) whatever ``dtype`` says."""
+    dtype: str | None = "auto"
+    """Number format: ``auto`` (default) trains in bfloat16 mixed precision (float32
+    weights and optimizer state, bfloat16 autocast) where the hardware runs bfloat16 fast
+    and the model passed the fidelity gate, else in float32; ``bfloat16`` asks for mixed
+    precision outright; ``float32`` (or None) is plain float32; ``float16`` loads float16
+    weights."""
     gradient_checkpointing: bool = False
     lora: bool = False
     """Train LoRA adapters through peft instead of all weights (the paper: full)."""
@@ -167,7 +171,25 @@ class SFTConfig:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def training_settings(self) -> dict[str, Any]:
-        """The settings that determine the trained weights (see ``TRAINING_FIELDS``)."""
+    def precision(self, device: str | None = None) -> tuple[str | None, bool, str]:
+        """``(load dtype, bf16 mixed precision, reason)`` this run trains with.
+
+        Mixed precision keeps float32 weights (AdamW updates of bfloat16 weights would round
+        small steps away) and runs the forward and backward under bfloat16 autocast.
+        """
+        from headprint.models.precision import choose_dtype
+
+        choice = choose_dtype(self.dtype or "float32", device, self.model)
+        if self.bf16 or choice.name == "bfloat16":
+            why = "--bf16" if self.bf16 else (choice.reason or "--dtype bfloat16")
+            return "float32", True, f"bfloat16 mixed precision ({why})"
+        return choice.name, False, choice.reason
+
+    def training_settings(self, device: str | None = None) -> dict[str, Any]:
+        """The settings that determine the trained weights (see ``TRAINING_FIELDS``), with
+        ``dtype``/``bf16`` as resolved on ``device`` (so ``auto`` keys by what ran; plain
+        float32 keys as ``dtype`` None, as before ``auto`` existed)."""
         data = self.to_dict()
+        load, mixed, _ = self.precision(device)
+        data["dtype"], data["bf16"] = (None if load == "float32" else load), mixed
         return {name: data[name] for name in TRAINING_FIELDS}
