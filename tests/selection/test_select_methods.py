@@ -147,10 +147,10 @@ def test_embedding_refuses_another_model_than_the_patterns(tiny_model_dir, tmp_p
     code = main(["select", "--by", "embedding", "--target", str(tmp_path / "target"),
                  "--target-data", data, "--data", data, "--n", "1", "--out",
                  str(tmp_path / "o")])
-    assert code == 1 and "same model" in capsys.readouterr().err
+    assert code == 2 and "same model" in capsys.readouterr().err
 
 
 def test_pattern_needs_both_pattern_sets(tmp_path, capsys):
     data = write_rows(tmp_path / "pool.jsonl", ["a", "b"])
-    assert main(["select", "--data", data, "--n", "1", "--out", str(tmp_path / "o")]) == 1
+    assert main(["select", "--data", data, "--n", "1", "--out", str(tmp_path / "o")]) == 2
     assert "--target and --pool" in capsys.readouterr().err

@@ -54,9 +54,9 @@ def heldout_losses(ctx: Context, run: str | None) -> dict[str, Any] | None:
 
     s = ctx.scale
     tasks = _tasks(ctx)
-    settings = {"kind": "heldout-loss", "model": ctx.base() if run is None else {"sft": run},
-                "tasks": tasks, "split": "test", "limit": s.n_patterns,
-                "max_length": s.max_length}
+    settings = ctx.with_format({
+        "kind": "heldout-loss", "model": ctx.base() if run is None else {"sft": run},
+        "tasks": tasks, "split": "test", "limit": s.n_patterns, "max_length": s.max_length})
     label = "base" if run is None else Path(run).name.rsplit("-", 1)[0]
     folder = ctx.steps.folder("heldout-loss", label, settings)
     if not ctx.steps.is_done(folder) and run is not None:
@@ -67,12 +67,12 @@ def heldout_losses(ctx: Context, run: str | None) -> dict[str, Any] | None:
     def make(_folder: Path) -> dict[str, Any]:
         from headprint.models import load_model
 
-        loaded = load_model(ctx.model_path(run))
+        loaded = load_model(ctx.model_path(run), dtype=ctx.dtype)
         out: dict[str, Any] = {"loss": {}, "per_row": {}, "ids": {}}
         for task in tasks:
             rows = load_data(task, split="test", limit=s.n_patterns).rows
             scored = heldout_loss(loaded.model, loaded.tokenizer, rows, s.max_length,
-                                  batch_size=s.batch_size)
+                                  batch_size=s.batch_size, prompt_format=ctx.format)
             out["loss"][task] = scored["loss"]
             out["per_row"][task] = scored["per_row"]
             out["ids"][task] = [str(r["id"]) for r in rows]

@@ -86,10 +86,15 @@ def _rank(by: str, pool_rows: list[dict], target_set: Any, pool_set: Any,
         target_rows = load_rows(None, target_set)
     recorded = [s.manifest.get("max_length") for s in (pool_set, target_set) if s is not None]
     length = int(max_length or next((m for m in recorded if m), 1024))
+    # The rows are read in the format the patterns were (chat or raw), so every method
+    # sees the same text.
+    formats = [s.manifest.get("format") for s in (pool_set, target_set) if s is not None]
+    prompt_format = str(next((f for f in formats if f), "raw"))
     ranked = ranking.rank_by_embedding(loaded.model, loaded.tokenizer, target_rows, pool_rows,
-                                       length, batch_size)
+                                       length, batch_size, prompt_format)
     return ranked, {"model": {"name": loaded.name, "fingerprint": loaded.fingerprint},
-                    "max_length": length, "n_target_rows": len(target_rows)}
+                    "max_length": length, "format": prompt_format,
+                    "n_target_rows": len(target_rows)}
 
 
 def select(out: str | Path, sizes: Sequence[int], *, by: str = "pattern",

@@ -62,8 +62,9 @@ def final_hidden_states(model: Any, input_ids: torch.Tensor,
 
 @torch.no_grad()
 def embed_rows(model: Any, tokenizer: Any, rows: Sequence[dict], max_length: int = 1024,
-               batch_size: int = 8) -> RowEmbeddings:
-    """Embed ``rows`` (dicts with ``id`` and the text fields) with ``model``.
+               batch_size: int = 8, prompt_format: str = "raw") -> RowEmbeddings:
+    """Embed ``rows`` (dicts with ``id`` and the text fields) with ``model``, tokenized in the
+    resolved ``prompt_format`` (``raw`` or ``chat``).
 
     Returns:
         :class:`RowEmbeddings` with ``vectors [len(rows), hidden_size]`` in row order.
@@ -80,7 +81,7 @@ def embed_rows(model: Any, tokenizer: Any, rows: Sequence[dict], max_length: int
     if len(set(ids)) != len(ids):
         raise SelectionError("rows to embed must have unique ids")
     started = time.perf_counter()
-    samples = encode_rows(list(rows), tokenizer, max_length)
+    samples = encode_rows(list(rows), tokenizer, max_length, prompt_format)
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device

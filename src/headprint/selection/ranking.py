@@ -128,7 +128,7 @@ def rank_by_pattern(target_set: Any, pool_set: Any, pool_ids: Sequence[str]) -> 
 
 def rank_by_embedding(model: Any, tokenizer: Any, target_rows: Sequence[dict],
                       pool_rows: Sequence[dict], max_length: int = 1024,
-                      batch_size: int = 8) -> Ranking:
+                      batch_size: int = 8, prompt_format: str = "raw") -> Ranking:
     """Rank ``pool_rows`` by cosine similarity of their embeddings to ``target_rows``' mean.
 
     Raises:
@@ -140,9 +140,9 @@ def rank_by_embedding(model: Any, tokenizer: Any, target_rows: Sequence[dict],
         raise SelectionError("embedding selection needs the target set's rows")
     ids, excluded = candidates([r["id"] for r in pool_rows], [r["id"] for r in target_rows])
     keep = set(ids)
-    target = embed_rows(model, tokenizer, target_rows, max_length, batch_size)
+    target = embed_rows(model, tokenizer, target_rows, max_length, batch_size, prompt_format)
     pool = embed_rows(model, tokenizer, [r for r in pool_rows if str(r["id"]) in keep],
-                      max_length, batch_size)
+                      max_length, batch_size, prompt_format)
     started = time.perf_counter()
     scores = cosine_rows(pool.vectors, target.mean())
     ranked, not_scored = _on_candidates(ids, excluded, dict(zip(pool.ids, scores.tolist())))

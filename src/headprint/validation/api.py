@@ -79,12 +79,16 @@ class ValidationResult:
         return out
 
 
-def _encode(rows: Sequence[Any], tokenizer: Any, max_length: int) -> tuple[list, list[str], int]:
-    """Encoded samples with a response token, their ids, and how many rows had none."""
+def _encode(rows: Sequence[Any], tokenizer: Any, max_length: int,
+            prompt_format: str = "raw") -> tuple[list, list[str], int]:
+    """Encoded samples with a response token, their ids, and how many rows had none.
+
+    Rows are tokenized in ``prompt_format``, the pattern set's own (its manifest's
+    ``format``), so the loss ablated is the loss the scores were read from."""
     if rows and isinstance(rows[0], dict):
         from headprint.data import encode_rows
 
-        encoded = encode_rows(list(rows), tokenizer, max_length)
+        encoded = encode_rows(list(rows), tokenizer, max_length, prompt_format)
         ids = [str(r["id"]) for r in rows]
     else:  # already encoded (objects with input_ids and labels)
         encoded = list(rows)
@@ -164,7 +168,8 @@ def validate(model: Any, tokenizer: Any, pattern_set: Any, rows: Any, *,
     bundle_info = rows.describe() if hasattr(rows, "describe") else None
     rows = list(rows.rows) if hasattr(rows, "rows") else list(rows)
     max_length = int(max_length or pattern_set.manifest.get("max_length") or 1024)
-    samples, ids, n_no_target = _encode(rows, tokenizer, max_length)
+    prompt_format = str(pattern_set.manifest.get("format") or "raw")
+    samples, ids, n_no_target = _encode(rows, tokenizer, max_length, prompt_format)
     overlap = sorted(set(ids) & set(pattern_set.sample_ids))
     if not allow_overlap:
         _refuse_overlap(ids, pattern_set.sample_ids)
@@ -226,7 +231,7 @@ def validate(model: Any, tokenizer: Any, pattern_set: Any, rows: Any, *,
                                               "loss", "data", "split", "n_samples",
                                               "run_key", "created")},
         "rows": bundle_info, "n_rows": len(ids), "n_no_target": n_no_target,
-        "max_length": max_length, "allow_overlap": allow_overlap,
+        "max_length": max_length, "format": prompt_format, "allow_overlap": allow_overlap,
         "n_overlap": len(overlap), "overlap_ids": overlap[:50],
         "batch_size": batch_size, "rows_per_forward": rows_per_forward, "seed": seed,
         "torch": torch.__version__, "headprint_version": __version__,
