@@ -8,6 +8,8 @@ writes ``<stem>.json`` + ``<stem>.md`` (+ PNG figures) into ``out``. The default
 """
 from __future__ import annotations
 
+from headprint.errors import UsageError
+
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -32,7 +34,7 @@ def run_stats(paths: Sequence[str | Path], out: str | Path | None = None, *,
     ``heatmap-<name>.png`` per set."""
     check_bootstrap_args(n_boot, confidence, ci_method)
     if not paths:
-        raise ValueError("stats needs at least one pattern set")
+        raise UsageError("stats needs at least one pattern set")
     items = [inputs.load(p) for p in paths]
     inputs.unique_labels(items)
     out = Path(out) if out else inputs.default_out(paths, "stats")
@@ -153,7 +155,7 @@ def _similarity_inputs(items: Sequence[Any], names: Sequence[str | None] | None)
             loaded.append(item)
             pairs.append(None)
     if len({p is None for p in pairs}) > 1:
-        raise ValueError("similarity inputs must be all pattern sets or all BEFORE,AFTER "
+        raise UsageError("similarity inputs must be all pattern sets or all BEFORE,AFTER "
                          "pairs, not a mix")
     return loaded, pairs
 
@@ -171,12 +173,12 @@ def run_similarity(items: Sequence[Any], out: str | Path | None = None, *,
     """
     loaded, pairs = _similarity_inputs(items, names)
     if len(loaded) < 2:
-        raise ValueError(f"a similarity matrix needs at least two tasks, got {len(loaded)}"
+        raise UsageError(f"a similarity matrix needs at least two tasks, got {len(loaded)}"
                          + (f" ({loaded[0].label})" if loaded else ""))
     is_pairs = pairs[0] is not None
     of = of or ("change-rate" if is_pairs else "pattern")
     if (of == "pattern") == is_pairs or of not in ("pattern", "change", "change-rate"):
-        raise ValueError(f"of={of!r} does not fit the inputs: use 'pattern' for pattern "
+        raise UsageError(f"of={of!r} does not fit the inputs: use 'pattern' for pattern "
                          "sets and 'change' or 'change-rate' for BEFORE,AFTER pairs")
     everything = [p for pair in pairs for p in pair] if is_pairs else loaded
     inputs.check_compatible(everything, "build a similarity matrix of")

@@ -9,6 +9,8 @@ patterns, get bootstrap intervals for R². Writes ``compose.json``, ``compose.md
 """
 from __future__ import annotations
 
+from headprint.errors import UsageError
+
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -28,7 +30,7 @@ MAX_ROWS = 50  # subsets listed in the Markdown table; the JSON has all
 
 def _load_pair(name: str, spec: Sequence[str | Path]) -> Pair:
     if len(spec) != 2:
-        raise ValueError(f"{name}: expected BEFORE,AFTER (two pattern sets), got {list(spec)}")
+        raise UsageError(f"{name}: expected BEFORE,AFTER (two pattern sets), got {list(spec)}")
     before, after = inputs.load(spec[0], f"{name} before"), inputs.load(spec[1], f"{name} after")
     inputs.check_compatible([before, after], f"take the change of {name} between")
     return before, after
@@ -73,11 +75,11 @@ def _load(target: Sequence[str | Path], basis: Mapping[str, Sequence[str | Path]
           pool: Mapping[str, Sequence[str | Path]] | None
           ) -> tuple[dict[str, Pair], dict[str, Pair], list[inputs.Loaded]]:
     if not basis:
-        raise ValueError("compose needs at least one basic task (--basis NAME=BEFORE,AFTER)")
+        raise UsageError("compose needs at least one basic task (--basis NAME=BEFORE,AFTER)")
     pairs = {"target": _load_pair("target", target)}
     for name, spec in basis.items():
         if name in pairs:
-            raise ValueError(f"basic task name {name!r} is reserved or used twice")
+            raise UsageError(f"basic task name {name!r} is reserved or used twice")
         pairs[name] = _load_pair(name, spec)
     extra = {n: _load_pair(f"pool task {n}", s) for n, s in (pool or {}).items()}
     everything = [p for pair in [*pairs.values(), *extra.values()] for p in pair]
@@ -175,7 +177,7 @@ def run_compose(target: Sequence[str | Path], basis: Mapping[str, Sequence[str |
              for s in params["k"] if s > len(deltas)]
     sizes = [s for s in params["k"] if s <= len(deltas)]
     if not sizes:
-        raise ValueError(f"no subset size in k={k} fits {len(deltas)} basic task(s)")
+        raise UsageError(f"no subset size in k={k} fits {len(deltas)} basic task(s)")
     both = fit_both(t_delta, deltas, intercept=intercept)
     full = both["nonnegative" if nonnegative else "least_squares"]
     subsets = search_subsets(t_delta, deltas, k=sizes, max_subsets=max_subsets, seed=seed,

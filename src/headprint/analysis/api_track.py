@@ -15,6 +15,8 @@ per task) and ``change-<task>.png`` (last step minus step 0) into ``out``.
 """
 from __future__ import annotations
 
+from headprint.errors import UsageError
+
 import re
 from pathlib import Path
 from typing import Any
@@ -54,7 +56,7 @@ def find_series(run_dir: str | Path) -> tuple[dict[str, list[tuple[int, Path]]],
         if steps:
             series[task_dir.name] = sorted(steps)
     if not series:
-        raise ValueError(f"no tracking series under {run_dir}: expected pattern-set folders "
+        raise UsageError(f"no tracking series under {run_dir}: expected pattern-set folders "
                          f"{root}/<task>/step-<k>/ with a step-0 (base model) per task")
     return series, notes
 
@@ -74,7 +76,7 @@ def _task(task: str, steps: list[tuple[int, Path]], reference: inputs.Loaded | N
     inputs.check_compatible([reference or items[0], *items], "track")
     step_nums = [k for k, _ in steps]
     if 0 not in step_nums:
-        raise ValueError(f"task {task!r} has no step-0 (base model) pattern set under "
+        raise UsageError(f"task {task!r} has no step-0 (base model) pattern set under "
                          f"{steps[0][1].parent}; steps found: {step_nums}")
     metrics = series_metrics([i.patterns.mean for i in items], step_nums)
     base = items[step_nums.index(0)]

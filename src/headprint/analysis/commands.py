@@ -5,6 +5,8 @@ all logic lives there so that scripts and notebooks get the same behaviour.
 """
 from __future__ import annotations
 
+from headprint.errors import UsageError
+
 import argparse
 from typing import Any
 
@@ -38,7 +40,7 @@ def _pair(spec: str, what: str) -> tuple[str, list[str]]:
     name, rest = split_named(spec)
     parts = [s for s in rest.split(",") if s]
     if len(parts) != 2:
-        raise ValueError(f"{what} {spec!r}: expected [NAME=]BEFORE,AFTER")
+        raise UsageError(f"{what} {spec!r}: expected [NAME=]BEFORE,AFTER")
     return name, parts
 
 
@@ -78,7 +80,7 @@ def _compose(args: argparse.Namespace) -> int:
         for spec in specs:
             name, paths = _pair(spec, "--basis/--pool")
             if not name:
-                raise ValueError(f"--basis/--pool {spec!r}: a NAME= is required")
+                raise UsageError(f"--basis/--pool {spec!r}: a NAME= is required")
             target[name] = paths
     return _report(run_compose(
         args.target, basis, args.out, k=args.k, max_subsets=args.max_subsets,

@@ -6,6 +6,8 @@ so any JSON reader (including a browser's ``JSON.parse``) accepts the files.
 """
 from __future__ import annotations
 
+from headprint.errors import UsageError
+
 import datetime as _dt
 import math
 from pathlib import Path
@@ -52,7 +54,7 @@ def fmt_ci(estimate: Any, ci: Any | None, digits: int = 4) -> str:
 def check_bootstrap_args(n_boot: int, confidence: float, method: str) -> None:
     """Reject bad interval settings before any file is loaded (``n_boot = 0``: none)."""
     if n_boot < 0 or not 0 < confidence < 1 or method not in ("basic", "percentile"):
-        raise ValueError(f"need n_boot >= 0 (0: no intervals), 0 < confidence < 1 and "
+        raise UsageError(f"need n_boot >= 0 (0: no intervals), 0 < confidence < 1 and "
                          f"ci_method 'basic' or 'percentile'; got {n_boot}, {confidence}, "
                          f"{method!r}")
 

@@ -21,6 +21,8 @@ so (``warnings`` in the results, and the log).
 """
 from __future__ import annotations
 
+from headprint.errors import UsageError
+
 import json
 import logging
 import shutil
@@ -67,20 +69,20 @@ class EvalConfig:
         from headprint.data.prompt_format import FORMATS
 
         if self.format not in FORMATS:
-            raise ValueError(f"unknown format {self.format!r}; choose one of "
+            raise UsageError(f"unknown format {self.format!r}; choose one of "
                              f"{', '.join(FORMATS)}")
         if isinstance(self.tasks, str):
             self.tasks = [self.tasks]
         if not self.tasks:
-            raise ValueError("give at least one task")
+            raise UsageError("give at least one task")
         if self.limit is not None and self.limit < 1:
-            raise ValueError(f"limit must be at least 1, got {self.limit}")
+            raise UsageError(f"limit must be at least 1, got {self.limit}")
         if self.batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
+            raise UsageError(f"batch_size must be at least 1, got {self.batch_size}")
         if self.max_gen_toks is not None and self.max_gen_toks < 1:
-            raise ValueError("max_gen_toks must be at least 1")
+            raise UsageError("max_gen_toks must be at least 1")
         if self.code_timeout <= 0 or self.code_memory_mb < 64:
-            raise ValueError("code_timeout must be positive and code_memory_mb at least 64")
+            raise UsageError("code_timeout must be positive and code_memory_mb at least 64")
 
 
 def _as_lm(model_or_loaded: Any, tokenizer: Any, batch_size: int
@@ -102,7 +104,7 @@ def _as_lm(model_or_loaded: Any, tokenizer: Any, batch_size: int
                     "model_fingerprint": model_or_loaded.fingerprint}
         path = model_or_loaded.path
     elif tokenizer is None:
-        raise ValueError("evaluating a bare model needs its tokenizer (tokenizer=...)")
+        raise UsageError("evaluating a bare model needs its tokenizer (tokenizer=...)")
     else:
         model = model_or_loaded
         name = getattr(getattr(model, "config", None), "_name_or_path", None) or "in-memory"

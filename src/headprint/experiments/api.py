@@ -6,6 +6,8 @@ arguments reuses every finished step.
 """
 from __future__ import annotations
 
+from headprint.errors import UsageError
+
 import logging
 import time
 from pathlib import Path
@@ -45,7 +47,7 @@ def reproduce(name: str, model: str = DEFAULT_MODEL, scale: str | Scale = "small
     names = list(EXPERIMENTS) if name == "all" else [name]
     unknown = [n for n in names if n not in EXPERIMENTS]
     if unknown:
-        raise ValueError(f"unknown experiment {unknown[0]!r}; choose one of "
+        raise UsageError(f"unknown experiment {unknown[0]!r}; choose one of "
                          f"{', '.join(EXPERIMENTS)} or all")
     spec = scale if isinstance(scale, Scale) else get_scale(scale)
     ctx = Context.create(model, spec, out, prompt_format, dtype=dtype)

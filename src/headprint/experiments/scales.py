@@ -12,6 +12,8 @@ and thousands of steps: with a few dozen steps it would leave a 135M model uncha
 """
 from __future__ import annotations
 
+from headprint.errors import UsageError
+
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -81,14 +83,14 @@ class Scale:
                     "t2_mixture", "t2_top_k", "t2_max_gen_toks")
         for name in positive:
             if getattr(self, name) < 1:
-                raise ValueError(f"scale {self.name}: {name} must be at least 1")
+                raise UsageError(f"scale {self.name}: {name} must be at least 1")
         if self.t3_pool is not None and max(self.t3_sizes) > self.t3_pool:
-            raise ValueError(f"scale {self.name}: selection sizes {self.t3_sizes} exceed the "
+            raise UsageError(f"scale {self.name}: selection sizes {self.t3_sizes} exceed the "
                              f"pool of {self.t3_pool} rows")
         if not self.seeds or len(set(self.seeds)) != len(self.seeds):
-            raise ValueError(f"scale {self.name}: seeds must be distinct and at least one")
+            raise UsageError(f"scale {self.name}: seeds must be distinct and at least one")
         if len(self.basic_tasks) < 2:
-            raise ValueError(f"scale {self.name}: composition needs at least two basic tasks")
+            raise UsageError(f"scale {self.name}: composition needs at least two basic tasks")
 
     def steps_per_run(self, rows: int, epochs: float | None = None) -> int:
         """Optimizer steps of an SFT run over ``rows`` rows."""
@@ -126,5 +128,5 @@ SCALES: dict[str, Scale] = {
 def get_scale(name: str) -> Scale:
     """The scale called ``name``; ValueError listing the known ones."""
     if name not in SCALES:
-        raise ValueError(f"unknown scale {name!r}; choose one of {', '.join(SCALES)}")
+        raise UsageError(f"unknown scale {name!r}; choose one of {', '.join(SCALES)}")
     return SCALES[name]

@@ -1,6 +1,8 @@
 """``headprint select`` and ``headprint mix``: each one call into :mod:`headprint.selection.api`."""
 from __future__ import annotations
 
+from headprint.errors import UsageError
+
 import argparse
 
 __all__ = ["register", "parse_sizes", "parse_basis"]
@@ -113,7 +115,7 @@ def _mix(args: argparse.Namespace) -> int:
 
     names = [name for name, _ in args.basis]
     if len(set(names)) != len(names):
-        raise ValueError(f"--basis names must be unique, got {', '.join(names)}")
+        raise UsageError(f"--basis names must be unique, got {', '.join(names)}")
     summary = mix_data(tuple(args.target), dict(args.basis), args.size, args.out,
                        top_k=args.top_k, random=args.random, seed=args.seed,
                        pool_per_task=args.pool_per_task, by=args.by,

@@ -5,6 +5,8 @@ Flags left out keep the value of ``--config FILE`` (YAML with the same names, e.
 """
 from __future__ import annotations
 
+from headprint.errors import UsageError
+
 import argparse
 
 __all__ = ["register"]
@@ -94,7 +96,7 @@ def _run(args: argparse.Namespace) -> int:
     from headprint.training.config import SFTConfig
 
     if args.device or args.device_map:
-        raise ValueError("headprint sft places the model itself (launch with torchrun or "
+        raise UsageError("headprint sft places the model itself (launch with torchrun or "
                          "accelerate for several processes); drop --device/--device-map")
     given = {name: getattr(args, name) for name in _FLAG_FIELDS
              if getattr(args, name) is not None}
