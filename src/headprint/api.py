@@ -161,13 +161,15 @@ def similarity(pattern_sets: Sequence[Any], names: Sequence[str] | None = None
     return SimilarityResult(sim.names, sim.corr, sim.mse, sim.notes)
 
 
-def select(target: str | Path, pool: str | Path, sizes: Sequence[int], out: str | Path,
-           **kwargs: Any) -> dict[str, Any]:
-    """Rows of a pool most similar to a target set's pattern (Eq. 5); see
-    :func:`headprint.selection.api.select_data`."""
-    from headprint.selection.api import select_data
+def select(out: str | Path, sizes: Sequence[int], *, by: str = "pattern",
+           target: str | Path | None = None, pool: str | Path | None = None, **kwargs: Any):
+    """Pool rows that stand in for a target set (Eq. 5): ``by`` is ``pattern`` (per-sample
+    pattern correlation with the target's pattern), ``embedding`` (cosine of mean hidden
+    states, as in RDS+) or ``random``; returns a ``SelectionResult`` and writes the chosen
+    rows under ``out``. See :func:`headprint.selection.api.select`."""
+    from headprint.selection.api import select as _select
 
-    return select_data(target, pool, sizes, out, **kwargs)
+    return _select(out, sizes, by=by, target=target, pool=pool, **kwargs)
 
 
 def mix(target: tuple[str | Path, str | Path], basis: dict, size: int, out: str | Path,
