@@ -111,6 +111,10 @@ GATE_RESULTS: dict[str, GateRecord] = {
     # products of bfloat16 values (patterns.fidelity.float32_products); docs/performance.md.
     "smollm2-135m": GateRecord(True, "gsm8k, 24 rows: mean r 0.9996, median 0.9972, worst "
                                      "0.9940; few-shot 24×256: 0.9991 / 0.9969 / 0.9836"),
+    "gemma3-270m": GateRecord(True, "gsm8k, 24 rows: mean r 0.9998, median 0.9981, worst "
+                                    "0.9942"),
+    "qwen2.5-coder-0.5b": GateRecord(True, "gsm8k, 24 rows: mean r 0.9996, median 0.9984, "
+                                           "worst 0.9967"),
 }
 
 #: Architecture signatures of the built-in models, so that a fine-tuned checkpoint of one
