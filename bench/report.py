@@ -110,7 +110,7 @@ def e2e_lines(e2e: dict) -> list[str]:
 
 
 def check_targets(results: dict, clock: str = "per_sample") -> list[str]:
-    """One line per target of issue 6: ``MET``, ``MISSED`` or ``NOT MEASURED``, with numbers.
+    """One line per benchmark target: ``MET``, ``MISSED`` or ``NOT MEASURED``, with numbers.
 
     ``clock``: ``per_sample`` (wall-clock seconds) or ``cpu_per_sample`` (CPU seconds of all
     threads, which other load on a shared machine distorts far less).

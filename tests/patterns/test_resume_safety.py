@@ -1,4 +1,4 @@
-"""Resumes and concurrent runs never publish a wrong pattern set (issue 14, items 1–2).
+"""Resumes and concurrent runs never publish a wrong pattern set.
 
 A run is interrupted in-process by making the scorer raise ``KeyboardInterrupt`` after a
 given number of batches (as Ctrl-C would), which leaves the finished shards on disk. Every
