@@ -75,7 +75,9 @@ def heldout_losses(ctx: Context, run: str | None) -> dict[str, Any] | None:
                                   batch_size=s.batch_size, prompt_format=ctx.format)
             out["loss"][task] = scored["loss"]
             out["per_row"][task] = scored["per_row"]
-            out["ids"][task] = [str(r["id"]) for r in rows]
+            # Rows whose response the length limit cuts away entirely are excluded here, as
+            # the pattern stage excludes them: the ids are the rows actually scored.
+            out["ids"][task] = [str(r["id"]) for r in rows if str(r["id"]) in scored["per_row"]]
         return out
 
     return ctx.steps.result(ctx.steps.run("heldout-loss", label, settings, make))
