@@ -1,7 +1,10 @@
 """Gather the base-accuracy runs of ``run.sh`` into ``base-accuracy.json`` (beside this file)
 and print the Markdown table of docs/results.md.
 
-    python docs/results/base-accuracy/collect.py OUT_ROOT
+    python docs/results/base-accuracy/collect.py OUT_ROOT [OUT_ROOT ...]
+
+Cells already in ``base-accuracy.json`` are kept unless a root holds a newer run of the
+same model, format and task (several sessions' roots add up; a later root wins).
 """
 from __future__ import annotations
 
@@ -73,8 +76,23 @@ def table(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def merged(roots: list[Path]) -> list[dict]:
+    """Recorded cells, then each root's cells in order (a later one replaces an earlier)."""
+    path = HERE / "base-accuracy.json"
+    by = {}
+    for record in json.loads(path.read_text()) if path.exists() else []:
+        by[(record["model"], record["format"], record["task"])] = record
+    for root in roots:
+        for record in collect(root):
+            by[(record["model"], record["format"], record["task"])] = record
+    order = {(m, f, t): i for i, (m, f, t) in enumerate(
+        (m, f, t) for m in MODELS for f in ("chat", "raw") for t in TASKS)}
+    return sorted(by.values(), key=lambda r: order[(r["model"], r["format"], r["task"])])
+
+
 if __name__ == "__main__":
-    root = Path(sys.argv[1])
-    records = collect(root)
-    (HERE / "base-accuracy.json").write_text(json.dumps(records, indent=1) + "\n")
+    records = merged([Path(arg) for arg in sys.argv[1:]])
+    tmp = HERE / "base-accuracy.json.tmp"
+    tmp.write_text(json.dumps(records, indent=1) + "\n")
+    tmp.replace(HERE / "base-accuracy.json")
     print(table(records))
