@@ -66,6 +66,10 @@ class CommandParser(HfArgumentParser):
         if meta.pop("positional", False):
             if get_origin(field.type) is Literal:
                 meta.setdefault("choices", get_args(field.type))
+            elif get_origin(field.type) is list:  # nargs "+": the converter of one item
+                meta.setdefault("type", get_args(field.type)[0])
+            elif isinstance(field.type, type):
+                meta.setdefault("type", field.type)
             if field.default is not dataclasses.MISSING:
                 meta["default"] = field.default
                 meta["nargs"] = meta.get("nargs") or "?"
@@ -122,8 +126,8 @@ class CommandParser(HfArgumentParser):
         for action in self._actions:
             if action.dest not in values:
                 continue
-            value = _convert(action, values[action.dest], f"{path}: {action.dest}",
-                             action.dest in several)
+            where = f"config file {path}: {action.dest}"
+            value = _convert(action, values[action.dest], where, action.dest in several)
             action.required = False
             if isinstance(action, argparse._AppendAction):
                 repeated[action.dest] = value

@@ -12,12 +12,14 @@ Contract of a settings dataclass:
 - its ``__post_init__`` validates the values and raises :class:`~headprint.errors.UsageError`
   (or a subclass) with a message naming the setting, so a bad value from the library, a flag
   or a YAML file fails the same way;
-- a value that has a text form on the command line (``--ks 1,2,4``) is also accepted in that
-  form by the dataclass, so the flag passes the text through and the dataclass parses it once;
+- a value that has a text form on the command line (``--ks 1,2,4``) is parsed by one
+  function, the flag's converter (``metadata["type"]``), which the dataclass also applies to
+  a text it is given; its errors are :class:`TextError`;
 - a field marked with :func:`positional` is a positional argument of its command.
 """
 from __future__ import annotations
 
+import argparse
 import dataclasses
 from pathlib import Path
 from typing import Any, Iterable, Literal
@@ -26,8 +28,8 @@ from transformers.hf_argparser import HfArg
 
 from headprint.errors import UsageError
 
-__all__ = ["HfArg", "positional", "read_settings", "setting_names", "PromptFormat",
-           "MODEL_HELP", "DEVICE_HELP", "DEVICE_MAP_HELP", "FORMAT_HELP"]
+__all__ = ["HfArg", "positional", "read_settings", "setting_names", "int_list", "TextError",
+           "PromptFormat", "MODEL_HELP", "DEVICE_HELP", "DEVICE_MAP_HELP", "FORMAT_HELP"]
 
 PromptFormat = Literal["auto", "chat", "raw"]
 """The prompt formats of :mod:`headprint.data.prompt_format` (its ``FORMATS``)."""
@@ -41,6 +43,24 @@ FORMAT_HELP = ("prompt format: 'chat' renders prompt/completion rows through the
                "chat template (user turn, assistant turn), 'raw' uses the text as is (the "
                "paper's format); 'auto': the format a fine-tuned checkpoint was trained in, "
                "else chat when the tokenizer has a chat template, else raw")
+
+
+class TextError(UsageError, argparse.ArgumentTypeError):
+    """The text form of a value does not parse. A :class:`UsageError` to the library; to
+    argparse, which runs the same parser as a flag's converter, an ``ArgumentTypeError``,
+    whose message it prints as it is."""
+
+
+def int_list(text: str, what: str) -> list[int]:
+    """``"0,4,8"`` -> ``[0, 4, 8]`` (the text of the ``what`` option).
+
+    Raises:
+        TextError: not integers separated by commas.
+    """
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise TextError(f"{what} takes integers separated by commas, got {text!r}") from None
 
 
 def positional(*, help: str, metavar: str, nargs: str | None = None,
@@ -88,5 +108,5 @@ def read_settings(path: str | Path, types: Iterable[type], *,
     known = setting_names(types)
     unknown = sorted(set(values) - set(known))
     if unknown:
-        raise error(f"{path}: unknown settings {unknown}; known: {sorted(known)}")
+        raise error(f"config file {path}: unknown settings {unknown}; known: {sorted(known)}")
     return values

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from headprint.errors import UsageError
-from headprint.settings import HfArg
+from headprint.settings import HfArg, TextError, int_list
 
 __all__ = ["SelectConfig", "MixConfig", "parse_sizes", "parse_basis"]
 
@@ -19,28 +19,29 @@ Mixture = Literal["composition", "random", "uniform"]
 
 
 def parse_sizes(text: str) -> list[int]:
-    """``"100,300,500"`` -> ``[100, 300, 500]``.
+    """``"100,300,500"`` -> ``[100, 300, 500]`` (the converter of ``--n``).
 
     Raises:
-        UsageError: not integers separated by commas.
+        TextError: not positive integers separated by commas.
     """
-    try:
-        return [int(part) for part in text.split(",") if part.strip()]
-    except ValueError:
-        raise UsageError(f"n takes integers separated by commas, got {text!r}") from None
+    sizes = int_list(text, "--n")
+    if not sizes or min(sizes) < 1:
+        raise TextError(f"--n needs positive sizes, got {text!r}")
+    return sizes
 
 
 def parse_basis(text: str) -> tuple[str, tuple[str, str, str]]:
-    """``"NAME=BEFORE,AFTER,DATA"`` -> ``(NAME, (BEFORE, AFTER, DATA))``.
+    """``"NAME=BEFORE,AFTER,DATA"`` -> ``(NAME, (BEFORE, AFTER, DATA))`` (the converter of
+    ``--basis``).
 
     Raises:
-        UsageError: not of that form.
+        TextError: not of that form.
     """
     name, sep, rest = text.partition("=")
     parts = rest.split(",")
     if not sep or not name or len(parts) != 3 or not all(parts):
-        raise UsageError(f"basis takes NAME=BEFORE,AFTER,DATA (two pattern folders and a task "
-                         f"or data file), got {text!r}")
+        raise TextError(f"--basis takes NAME=BEFORE,AFTER,DATA (two pattern folders and a "
+                        f"task or data file), got {text!r}")
     return name, (parts[0], parts[1], parts[2])
 
 
@@ -60,7 +61,7 @@ class SelectConfig:
     pool: str | None = HfArg(default=None,
                              help="pattern-set folder of the pool (computed with "
                                   "--per-sample); required for --by pattern")
-    n: list[int] = HfArg(metadata={"type": str, "metavar": "N[,N...]"},
+    n: list[int] = HfArg(metadata={"type": parse_sizes, "metavar": "N[,N...]"},
                          help="sizes to select, e.g. 100,300,500")
     data: str | None = HfArg(default=None,
                              help="the pool's rows (task or data file); default: the data "
@@ -79,7 +80,7 @@ class SelectConfig:
 
     def __post_init__(self) -> None:
         sizes = parse_sizes(self.n) if isinstance(self.n, str) else self.n
-        self.n = [int(s) for s in ([sizes] if isinstance(sizes, int) else sizes)]
+        self.n = [int(s) for s in ([sizes] if isinstance(sizes, int) else sizes)]  # YAML: n: 5
         if not self.n or min(self.n) < 1:
             raise UsageError(f"n needs positive sizes, got {self.n}")
         if self.by not in ("pattern", "embedding", "random"):
@@ -104,7 +105,8 @@ class MixConfig:
         metadata={"type": str, "nargs": 2, "metavar": ("BEFORE", "AFTER")},
         help="pattern-set folders of the complex task before and after SFT")
     basis: dict[str, tuple[str, str, str]] = HfArg(
-        metadata={"type": str, "action": "append", "metavar": "NAME=BEFORE,AFTER,DATA"},
+        metadata={"type": parse_basis, "action": "append",
+                  "metavar": "NAME=BEFORE,AFTER,DATA"},
         help="a basic task: its pattern sets before/after SFT and its rows (repeat for each "
              "task)")
     size: int = HfArg(help="number of rows N")

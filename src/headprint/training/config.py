@@ -19,9 +19,10 @@ from typing import Any
 from headprint.errors import UsageError
 from headprint.models import DEFAULT_MODEL
 from headprint.patterns.scoring import LossScaling, Method
-from headprint.settings import HfArg, PromptFormat, read_settings, setting_names
+from headprint.settings import HfArg, PromptFormat, int_list, read_settings, setting_names
 
-__all__ = ["SFTConfig", "ConfigError", "TRAINING_FIELDS", "LR_SCHEDULERS"]
+__all__ = ["SFTConfig", "ConfigError", "TRAINING_FIELDS", "LR_SCHEDULERS",
+           "parse_steps"]
 
 # Fields that change the trained weights (the run key); the others only change outputs
 # (tracking, logging) or where a run is read from.
@@ -35,6 +36,11 @@ TRAINING_FIELDS = (
 
 LR_SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup",
                  "cosine_with_restarts", "polynomial", "inverse_sqrt")
+
+
+def parse_steps(text: str) -> list[int]:
+    """``"0,4,8"`` -> ``[0, 4, 8]`` (the converter of ``--save-at``; raises ``TextError``)."""
+    return int_list(text, "--save-at")
 
 
 class ConfigError(UsageError):
@@ -102,7 +108,7 @@ class SFTConfig:
                                   help="DeepSpeed JSON config (e.g. configs/deepspeed/"
                                        "zero2.json; or launch with an accelerate config)")
     save_steps: int | None = HfArg(default=None, help="save a checkpoint every K steps")
-    save_at: list[int] = HfArg(default_factory=list, metadata={"type": str},
+    save_at: list[int] = HfArg(default_factory=list, metadata={"type": parse_steps},
                                help="save at these steps, e.g. 0,4,8,16,32 (0: before any "
                                     "update)")
     track: list[str] = HfArg(default_factory=list, metadata={"metavar": "TASK"},
@@ -121,11 +127,7 @@ class SFTConfig:
 
     def __post_init__(self) -> None:
         if isinstance(self.save_at, str):  # the text of --save-at 0,4,8
-            try:
-                self.save_at = [int(s) for s in self.save_at.split(",") if s.strip()]
-            except ValueError:
-                raise ConfigError(f"save_at: expected steps like 0,4,8,16; got "
-                                  f"{self.save_at!r}") from None
+            self.save_at = parse_steps(self.save_at)
         self.track = [self.track] if isinstance(self.track, str) else list(self.track)
         if isinstance(self.lora_targets, str):
             self.lora_targets = [s.strip() for s in self.lora_targets.split(",") if s.strip()]

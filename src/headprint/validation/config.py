@@ -6,18 +6,23 @@ from dataclasses import dataclass
 from typing import Literal
 
 from headprint.errors import UsageError
-from headprint.settings import DEVICE_HELP, HfArg, positional
+from headprint.settings import DEVICE_HELP, HfArg, int_list, positional
 
-__all__ = ["ValidateConfig", "Ablation"]
+__all__ = ["ValidateConfig", "Ablation", "parse_ks"]
 
 Ablation = Literal["zero", "mean"]
+
+
+def parse_ks(text: str) -> tuple[int, ...]:
+    """``"1,2,4"`` -> ``(1, 2, 4)`` (the converter of ``--ks``; raises ``TextError``)."""
+    return tuple(int_list(text, "--ks"))
 
 
 @dataclass
 class ValidateConfig:
     """Settings of one validation (the ``headprint validate`` arguments).
 
-    ``ks`` also takes the text of ``--ks`` (``"1,2,4,8"``).
+    ``ks`` also takes the text of ``--ks`` (``"1,2,4,8"``, see :func:`parse_ks`).
 
     Raises:
         UsageError: on construction, for a value out of range or not among the choices.
@@ -43,7 +48,7 @@ class ValidateConfig:
                                                             "rows only (default: all)")
     seeds: int = HfArg(default=5, help="random orders")
     ks: tuple[int, ...] | None = HfArg(
-        default=None, metadata={"type": str},
+        default=None, metadata={"type": parse_ks},
         help="numbers of heads to ablate, e.g. 1,2,4,8 (default: 0, 1, 2, 4, … up to L×H; "
              "0 and L×H are always included)")
     batch_size: int = HfArg(default=8, help="rows per batch")
@@ -58,11 +63,7 @@ class ValidateConfig:
 
     def __post_init__(self) -> None:
         if isinstance(self.ks, str):  # the text of --ks 1,2,4,8
-            try:
-                self.ks = tuple(int(k) for k in self.ks.split(",") if k.strip())
-            except ValueError:
-                raise UsageError(f"ks takes integers separated by commas, got "
-                                 f"{self.ks!r}") from None
+            self.ks = parse_ks(self.ks)
         elif self.ks is not None:
             self.ks = tuple(int(k) for k in self.ks)
         if self.ablation not in ("zero", "mean"):
