@@ -97,9 +97,8 @@ class DemoConfig:
     tasks: list[str] = HfArg(default_factory=lambda: list(DEMO_TASKS), help="tasks to measure")
     batch_size: int = HfArg(default=4, help="samples per forward and backward pass")
     max_length: int = HfArg(default=512, help="tokens per sample")
-    training: bool = HfArg(default=True, help="run the SFT step (--no-training: skip it)")
-    experiments: bool = HfArg(default=True, help="run the five tiny experiments "
-                                                 "(--no-experiments: skip them)")
+    training: bool = HfArg(default=True, help="run the SFT step")
+    experiments: bool = HfArg(default=True, help="run the five tiny experiments")
 
     def __post_init__(self) -> None:
         self.tasks = [self.tasks] if isinstance(self.tasks, str) else list(self.tasks)

@@ -23,8 +23,7 @@ class AnalysisOutput:
 
     out: str | None = HfArg(default=None, metadata={"metavar": "DIR"},
                             help="output folder (default: <inputs' parent>/analysis/<command>)")
-    figures: bool = HfArg(default=True, help="draw figures as well as tables "
-                                             "(--no-figures: tables only)")
+    figures: bool = HfArg(default=True, help="draw figures as well as tables")
 
 
 @dataclass

@@ -27,8 +27,9 @@ def register(subparsers) -> None:
     add_command(
         subparsers, "patterns", (PatternConfig, PatternsOutput), _run,
         help="compute a dataset's activation pattern (one score per layer and head)",
-        description="Compute the activation pattern of a dataset under a model: the mean over "
-                    "samples of |Σ A·∂ℓ/∂A| per head (method 'paper') or Σ|A·∂ℓ/∂A| ('abs').")
+        description="Compute the activation pattern of a dataset under a model: the mean "
+                    "over samples of |Σ A·∂ℓ/∂A| per head (method 'paper') or Σ|A·∂ℓ/∂A| "
+                    "('abs').")
 
 
 def _run(config: PatternConfig, output: PatternsOutput) -> int:

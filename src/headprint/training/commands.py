@@ -21,7 +21,7 @@ class SFTOutput:
 
     out: str = HfArg(help="run folder")
     resume: bool = HfArg(default=False, help="continue the unfinished run in --out")
-    progress: bool = HfArg(default=True, help="show progress bars (--no-progress: none)")
+    progress: bool = HfArg(default=True, help="show progress bars")
 
 
 def register(subparsers) -> None:
