@@ -10,7 +10,7 @@ top of it, what HfArgumentParser does not do:
   (HfArgumentParser's ``--flag_name [BOOL]`` would swallow a positional argument written
   after the flag);
 - ``metadata["type"]`` replaces the converter derived from the annotation (a field typed
-  ``tuple[int, ...]`` whose flag reads ``1,2,4`` as text, parsed by the dataclass);
+  ``tuple[int, ...]`` whose flag reads the text ``1,2,4``);
 - ``--config FILE.yaml`` fills the same fields; flags given on the command line win.
 
 Use it through ``add_subparsers(parser_class=CommandParser)`` and :func:`add_command`.
