@@ -19,7 +19,8 @@ from typing import Any
 from headprint.errors import UsageError
 from headprint.models import DEFAULT_MODEL
 from headprint.patterns.scoring import LossScaling, Method
-from headprint.settings import HfArg, PromptFormat, int_list, read_settings, setting_names
+from headprint.settings import (HfArg, PromptFormat, TextError, int_list, read_settings,
+                                setting_names)
 
 __all__ = ["SFTConfig", "ConfigError", "TRAINING_FIELDS", "LR_SCHEDULERS",
            "parse_steps"]
@@ -127,7 +128,10 @@ class SFTConfig:
 
     def __post_init__(self) -> None:
         if isinstance(self.save_at, str):  # the text of --save-at 0,4,8
-            self.save_at = parse_steps(self.save_at)
+            try:
+                self.save_at = parse_steps(self.save_at)
+            except TextError as err:  # this class's callers catch ConfigError
+                raise ConfigError(str(err)) from None
         self.track = [self.track] if isinstance(self.track, str) else list(self.track)
         if isinstance(self.lora_targets, str):
             self.lora_targets = [s.strip() for s in self.lora_targets.split(",") if s.strip()]
