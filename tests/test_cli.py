@@ -200,7 +200,7 @@ def test_user_errors_exit_2_and_bugs_keep_their_traceback(monkeypatch, capsys):
     assert issubclass(DataError, ValueError) and issubclass(OutputExistsError, FileExistsError)
     import headprint.patterns.commands as commands
 
-    def bug(_args):
+    def bug(*_settings):  # the command's function takes its settings dataclasses
         raise ZeroDivisionError("a bug")
 
     monkeypatch.setattr(commands, "_run", bug)

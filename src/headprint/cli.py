@@ -1,8 +1,10 @@
 """Thin command-line interface: every command is one importable library call.
 
 Each pipeline stage owns a ``commands`` module with ``register(subparsers)``, which adds
-its sub-commands and sets ``func`` to a function taking the parsed arguments. This file
-only collects them, so adding a command never touches another stage's code.
+its sub-commands with :func:`headprint.cli_parser.add_command`: a command's flags, and the
+keys of its ``--config FILE.yaml``, are the fields of its settings dataclasses, and ``func``
+runs it from the parsed arguments. This file only collects the commands, so adding one
+never touches another stage's code.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import logging
 import os
 import sys
 
+from headprint.cli_parser import CommandParser
 from headprint.errors import EXIT_INTERRUPTED, EXIT_USER_ERROR, HeadprintError
 
 __all__ = ["main", "build_parser"]
@@ -38,7 +41,8 @@ INTERRUPTED = ("interrupted. Finished work is kept (pattern shards, training che
                "experiment steps): run the same command again to resume.")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(modules: tuple[str, ...] = COMMAND_MODULES) -> argparse.ArgumentParser:
+    """The ``headprint`` parser with the commands of ``modules`` (default: all stages)."""
     from headprint import __version__
 
     parser = argparse.ArgumentParser(
@@ -46,8 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Attention-head activation patterns of causal LMs, through fine-tuning, "
                     "to data decisions.")
     parser.add_argument("--version", action="version", version=f"headprint {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                       parser_class=CommandParser)
+    for name in modules:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as err:
@@ -73,7 +78,15 @@ def main(argv: list[str] | None = None) -> int:
     its traceback; ``HEADPRINT_DEBUG=1`` shows the traceback of user-facing errors too."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = parser.parse_args(argv)
+    except HeadprintError as err:  # a --config file the command cannot use
+        if os.environ.get("HEADPRINT_DEBUG"):
+            raise
+        command = next((a for a in argv if not a.startswith("-")), "")
+        print(f"headprint {command}: error: {error_message(err)}", file=sys.stderr)
+        return EXIT_USER_ERROR
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USER_ERROR

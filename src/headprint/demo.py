@@ -11,15 +11,17 @@ Steps (each saves its artifact; a demo started again with the same arguments reu
 """
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+from headprint.errors import UsageError
 from headprint.models import DEFAULT_MODEL
+from headprint.settings import MODEL_HELP, HfArg
 
-__all__ = ["DEMO_TASKS", "run_demo", "register"]
+__all__ = ["DEMO_TASKS", "DemoConfig", "run_demo", "register"]
 
 log = logging.getLogger(__name__)
 DEMO_TASKS = ("gsm8k", "gsm8k-py", "pycode", "arc-challenge", "hellaswag")
@@ -81,16 +83,41 @@ def run_demo(out: str | Path = "runs/demo", model: str = DEFAULT_MODEL, limit: i
     return report
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "demo", help="the main job on the embedded default: patterns, analysis, report")
-    parser.add_argument("--model", default=DEFAULT_MODEL)
-    parser.add_argument("--out", default="runs/demo")
-    parser.add_argument("--limit", type=int, default=16, help="samples per task")
-    parser.add_argument("--tasks", nargs="+", default=list(DEMO_TASKS))
-    parser.add_argument("--no-training", action="store_true", help="skip the SFT step")
-    parser.add_argument("--no-experiments", action="store_true",
-                        help="skip the five tiny experiments")
-    parser.set_defaults(func=lambda a: run_demo(
-        a.out, a.model, a.limit, tuple(a.tasks), training=not a.no_training,
-        experiments=not a.no_experiments) and 0)
+@dataclass(kw_only=True)
+class DemoConfig:
+    """Settings of ``headprint demo`` (arguments of :func:`run_demo`).
+
+    Raises:
+        UsageError: on construction, for no tasks or a size below 1.
+    """
+
+    model: str = HfArg(default=DEFAULT_MODEL, help=MODEL_HELP)
+    out: str = HfArg(default="runs/demo", help="output folder")
+    limit: int = HfArg(default=16, help="samples per task")
+    tasks: list[str] = HfArg(default_factory=lambda: list(DEMO_TASKS), help="tasks to measure")
+    batch_size: int = HfArg(default=4, help="samples per forward and backward pass")
+    max_length: int = HfArg(default=512, help="tokens per sample")
+    training: bool = HfArg(default=True, help="run the SFT step")
+    experiments: bool = HfArg(default=True, help="run the five tiny experiments")
+
+    def __post_init__(self) -> None:
+        self.tasks = [self.tasks] if isinstance(self.tasks, str) else list(self.tasks)
+        if not self.tasks:
+            raise UsageError("give at least one task")
+        for name in ("limit", "batch_size", "max_length"):
+            if getattr(self, name) < 1:
+                raise UsageError(f"{name} must be at least 1, got {getattr(self, name)}")
+
+
+def register(subparsers) -> None:
+    from headprint.cli_parser import add_command
+
+    add_command(subparsers, "demo", (DemoConfig,), _run,
+                help="the main job on the embedded default: patterns, analysis, report")
+
+
+def _run(config: DemoConfig) -> int:
+    run_demo(config.out, config.model, config.limit, tuple(config.tasks),
+             batch_size=config.batch_size, max_length=config.max_length,
+             training=config.training, experiments=config.experiments)
+    return 0

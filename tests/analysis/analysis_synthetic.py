@@ -41,16 +41,11 @@ def noisy_stack(mean: torch.Tensor, n: int, seed: int) -> torch.Tensor:
 def run_cli(argv: list[str]) -> int:
     """Run headprint's analysis and report commands as ``headprint.cli.main`` would, without
     importing the other stages (whose imports take seconds)."""
-    import argparse
     import sys
 
-    from headprint.analysis import commands as analysis_commands
-    from headprint.report import commands as report_commands
+    from headprint.cli import build_parser
 
-    parser = argparse.ArgumentParser(prog="headprint")
-    sub = parser.add_subparsers(dest="command")
-    analysis_commands.register(sub)
-    report_commands.register(sub)
+    parser = build_parser(("headprint.analysis.commands", "headprint.report.commands"))
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

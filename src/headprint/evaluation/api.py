@@ -28,13 +28,14 @@ import logging
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from headprint import __version__
 from headprint.io import atomic_write_json, atomic_write_text
-from headprint.models import DEFAULT_MODEL, LoadedModel, load_model
+from headprint.evaluation.config import EvalConfig
+from headprint.models import LoadedModel, load_model
 
 __all__ = ["EvalConfig", "evaluate", "evaluate_detailed", "run_eval", "results_table",
            "EMPTY_WARNING_SHARE"]
@@ -43,46 +44,6 @@ log = logging.getLogger(__name__)
 
 EMPTY_WARNING_SHARE = 0.1
 """Warn when more than this share of a task's generations are empty."""
-
-
-@dataclass
-class EvalConfig:
-    """Settings of one evaluation (also the ``headprint eval`` flags)."""
-
-    model: str = DEFAULT_MODEL
-    tasks: list[str] = field(default_factory=lambda: ["gsm8k"])
-    limit: int | None = None
-    """Evaluate at most N rows per task."""
-    batch_size: int = 8
-    max_gen_toks: int | None = None
-    """Generation budget (default per kind: gsm8k 256, math 512, code 384)."""
-    dtype: str | None = "auto"
-    """``auto`` (default), ``float32``, ``bfloat16`` (see ``headprint.models.precision``)."""
-    device: str | None = None
-    code_timeout: float = 10.0
-    code_memory_mb: int = 1024
-    format: str = "auto"
-    """Prompt format: auto (a checkpoint's own, else chat when the tokenizer has a chat
-    template, else raw), chat or raw."""
-
-    def __post_init__(self) -> None:
-        from headprint.data.prompt_format import FORMATS
-
-        if self.format not in FORMATS:
-            raise UsageError(f"unknown format {self.format!r}; choose one of "
-                             f"{', '.join(FORMATS)}")
-        if isinstance(self.tasks, str):
-            self.tasks = [self.tasks]
-        if not self.tasks:
-            raise UsageError("give at least one task")
-        if self.limit is not None and self.limit < 1:
-            raise UsageError(f"limit must be at least 1, got {self.limit}")
-        if self.batch_size < 1:
-            raise UsageError(f"batch_size must be at least 1, got {self.batch_size}")
-        if self.max_gen_toks is not None and self.max_gen_toks < 1:
-            raise UsageError("max_gen_toks must be at least 1")
-        if self.code_timeout <= 0 or self.code_memory_mb < 64:
-            raise UsageError("code_timeout must be positive and code_memory_mb at least 64")
 
 
 def _as_lm(model_or_loaded: Any, tokenizer: Any, batch_size: int

@@ -1,40 +1,42 @@
-"""``headprint eval``: one call to :func:`headprint.evaluation.api.run_eval`."""
+"""``headprint eval``: one call to :func:`headprint.evaluation.api.run_eval`.
+
+The flags are the fields of :class:`~headprint.evaluation.config.EvalConfig` and of
+:class:`EvalOutput` (see :mod:`headprint.cli_parser`).
+"""
 from __future__ import annotations
 
-import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
 
-__all__ = ["register", "default_out"]
+from headprint.cli_parser import add_command
+from headprint.errors import UsageError
+from headprint.evaluation.config import EvalConfig
+from headprint.settings import HfArg
+
+__all__ = ["register", "default_out", "EvalOutput"]
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    from headprint.patterns.commands import add_format_arg, add_model_args
+@dataclass
+class EvalOutput:
+    """Where ``headprint eval`` writes; not part of what is evaluated."""
 
-    parser = subparsers.add_parser(
-        "eval", help="evaluate a model on registered tasks (lm-evaluation-harness, offline)",
+    out: str | None = HfArg(default=None,
+                            help="output folder; results of other tasks already there are "
+                                 "kept (default: eval-<folder> beside a local model folder, "
+                                 "so runs/R/final gives runs/R/eval-final; required for a "
+                                 "built-in or hub model)")
+
+
+def register(subparsers) -> None:
+    add_command(
+        subparsers, "eval", (EvalConfig, EvalOutput), _run,
+        help="evaluate a model on registered tasks (lm-evaluation-harness, offline)",
         description="Evaluate a model with lm-evaluation-harness on headprint's local task "
                     "rows: log-likelihood multiple choice (MMLU, ARC, HellaSwag, Winogrande), "
                     "greedy generation with answer extraction (gsm8k, math), and execution-"
                     "checked pass@1 in a limited subprocess (gsm8k-py, mbpp, humaneval). "
                     "Writes results.json, results.md and samples/<task>.jsonl.")
-    add_model_args(parser)
-    parser.add_argument("--task", nargs="+", required=True, metavar="TASK",
-                        help="task names, e.g. gsm8k arc-easy mmlu:biology (split 'test' "
-                             "unless given: gsm8k:train)")
-    parser.add_argument("--limit", type=int, default=None, help="at most N rows per task")
-    add_format_arg(parser)
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--max-gen-toks", type=int, default=None,
-                        help="generation budget (default: gsm8k 256, math 512, code 384)")
-    parser.add_argument("--code-timeout", type=float, default=10.0,
-                        help="seconds per program for code tasks (default: %(default)s)")
-    parser.add_argument("--code-memory-mb", type=int, default=1024,
-                        help="address-space limit per program (default: %(default)s)")
-    parser.add_argument("--out", default=None,
-                        help="output folder; results of other tasks already there are kept "
-                             "(default: eval-<folder> beside a local model folder, so "
-                             "runs/R/final gives runs/R/eval-final; required for a built-in "
-                             "or hub model)")
-    parser.set_defaults(func=_run)
 
 
 def default_out(model: str) -> str:
@@ -45,10 +47,6 @@ def default_out(model: str) -> str:
         UsageError: ``model`` is a built-in or hub name: results would otherwise land in
             whatever folder the command happens to run in.
     """
-    from pathlib import Path
-
-    from headprint.errors import UsageError
-
     path = Path(model)
     if path.is_dir():
         resolved = path.resolve()
@@ -57,19 +55,10 @@ def default_out(model: str) -> str:
                      "results go")
 
 
-def _run(args: argparse.Namespace) -> int:
-    from headprint.errors import UsageError
-    import sys
+def _run(config: EvalConfig, output: EvalOutput) -> int:
+    from headprint.evaluation.api import results_table, run_eval
 
-    from headprint.evaluation.api import EvalConfig, results_table, run_eval
-
-    if args.device_map:
-        raise UsageError("--device-map is not supported by headprint eval")
-    config = EvalConfig(model=args.model, tasks=args.task, limit=args.limit,
-                        batch_size=args.batch_size, max_gen_toks=args.max_gen_toks,
-                        dtype=args.dtype, device=args.device, code_timeout=args.code_timeout,
-                        code_memory_mb=args.code_memory_mb, format=args.format)
-    out = args.out or default_out(args.model)
+    out = output.out or default_out(config.model)
     results = run_eval(config, out)
     print(results_table(results), end="")
     for warning in results.get("warnings", []):

@@ -14,12 +14,13 @@ import torch
 from headprint import __version__
 from headprint.distributed import init_distributed
 from headprint.data.errors import DataError
-from headprint.errors import HeadprintError, UsageError
+from headprint.errors import HeadprintError
 from headprint.locking import check_output_folder, output_lock
-from headprint.models import DEFAULT_MODEL, LoadedModel, load_model
+from headprint.models import LoadedModel, load_model
 from headprint.models.architecture import attention_layout
 from headprint.patterns.artifact import MANIFEST_FILE, PatternSet, PatternSetError
 from headprint.patterns.compute import ShardPlan, run_key, score_samples
+from headprint.patterns.config import PatternConfig
 from headprint.patterns.scoring import LossScaling, Method
 
 __all__ = ["PatternConfig", "PatternRun", "compute_patterns", "run_patterns",
@@ -30,51 +31,6 @@ log = logging.getLogger(__name__)
 
 class OutputExistsError(HeadprintError, FileExistsError):
     """The output folder already holds a different artifact."""
-
-
-@dataclass
-class PatternConfig:
-    """Settings of one pattern computation (also the CLI's flags)."""
-
-    model: str = DEFAULT_MODEL
-    """Built-in name, local folder, or hub id."""
-    data: str = "gsm8k"
-    """Task name (``gsm8k``, ``gsm8k:test``) or a data file."""
-    split: str | None = None
-    limit: int | None = None
-    method: Method = "paper"
-    loss: LossScaling = "sample"
-    batch_size: int = 4
-    max_length: int = 1024
-    per_sample: bool = False
-    skip_bad: bool = False
-    dtype: str = "auto"
-    """``auto`` (bfloat16 on fast hardware for a model that passed the fidelity gate, else
-    float32), ``float32``, ``bfloat16`` or ``float16``."""
-    device: str | None = None
-    device_map: str | None = None
-    shard_size: int = 256
-    name: str | None = None
-    """Label for tables and figures; defaults to the data's name."""
-    format: str = "auto"
-    """Prompt format: auto (a checkpoint's own, else chat when the tokenizer has a chat
-    template, else raw), chat or raw (:mod:`headprint.data.prompt_format`)."""
-
-    def __post_init__(self) -> None:
-        from headprint.data.prompt_format import FORMATS
-
-        if self.format not in FORMATS:
-            raise UsageError(f"unknown format {self.format!r}; choose one of "
-                             f"{', '.join(FORMATS)}")
-        if self.method not in ("paper", "abs"):
-            raise UsageError(f"unknown method {self.method!r}; choose 'paper' or 'abs'")
-        if self.loss not in ("sample", "batch"):
-            raise UsageError(f"unknown loss scaling {self.loss!r}; choose 'sample' or 'batch'")
-        for field_name in ("batch_size", "max_length", "shard_size"):
-            if getattr(self, field_name) < 1:
-                raise UsageError(f"{field_name} must be at least 1")
-        if self.limit is not None and self.limit < 1:
-            raise UsageError("limit must be at least 1")
 
 
 def compute_patterns(loaded: LoadedModel, bundle, *, method: Method = "paper",

@@ -1,25 +1,38 @@
-"""CLI for the report stage: ``headprint report DIR``, one call to :func:`build_report`."""
+"""CLI for the report stage: ``headprint report DIR``, one call to :func:`build_report`.
+
+The arguments are the fields of :class:`ReportConfig` (see :mod:`headprint.cli_parser`).
+"""
 from __future__ import annotations
 
-import argparse
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["register"]
+from headprint.cli_parser import add_command
+from headprint.settings import HfArg, positional
+
+__all__ = ["register", "ReportConfig"]
 
 
-def _report(args: argparse.Namespace) -> int:
+@dataclass
+class ReportConfig:
+    """Settings of ``headprint report`` (arguments of :func:`build_report`)."""
+
+    folder: str = positional(metavar="DIR", help="run folder to scan recursively")
+    out: str | None = HfArg(default=None, metadata={"metavar": "FILE"},
+                            help="page to write (default DIR/report.html)")
+    title: str | None = HfArg(default=None,
+                              help="page title (default: headprint report: <DIR name>)")
+
+
+def _report(config: ReportConfig) -> int:
     from headprint.report.html import build_report
 
-    path = build_report(args.folder, args.out, title=args.title)
+    path = build_report(config.folder, config.out, title=config.title)
     print(f"wrote {path}")
     return 0
 
 
 def register(subparsers: Any) -> None:
     """Add ``report`` to the top-level CLI."""
-    p = subparsers.add_parser(
-        "report", help="one self-contained HTML page of every table and figure in a folder")
-    p.add_argument("folder", metavar="DIR", help="run folder to scan recursively")
-    p.add_argument("--out", metavar="FILE", help="page to write (default DIR/report.html)")
-    p.add_argument("--title", help="page title (default: headprint report: <DIR name>)")
-    p.set_defaults(func=_report)
+    add_command(subparsers, "report", (ReportConfig,), _report,
+                help="one self-contained HTML page of every table and figure in a folder")

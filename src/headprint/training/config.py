@@ -12,15 +12,18 @@ and tracked.
 """
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from headprint.errors import HeadprintError
+from headprint.errors import UsageError
 from headprint.models import DEFAULT_MODEL
+from headprint.patterns.scoring import LossScaling, Method
+from headprint.settings import (HfArg, PromptFormat, TextError, int_list, read_settings,
+                                setting_names)
 
-__all__ = ["SFTConfig", "ConfigError", "TRAINING_FIELDS"]
+__all__ = ["SFTConfig", "ConfigError", "TRAINING_FIELDS", "LR_SCHEDULERS",
+           "parse_steps"]
 
 # Fields that change the trained weights (the run key); the others only change outputs
 # (tracking, logging) or where a run is read from.
@@ -32,71 +35,103 @@ TRAINING_FIELDS = (
 )
 
 
-class ConfigError(HeadprintError, ValueError):
+LR_SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup",
+                 "cosine_with_restarts", "polynomial", "inverse_sqrt")
+
+
+def parse_steps(text: str) -> list[int]:
+    """``"0,4,8"`` -> ``[0, 4, 8]`` (the converter of ``--save-at``; raises ``TextError``)."""
+    return int_list(text, "--save-at")
+
+
+class ConfigError(UsageError):
     """A setting out of range, an unknown setting, or an unreadable config file."""
 
 
 @dataclass
 class SFTConfig:
-    """Settings of one SFT run (the ``headprint sft`` flags; YAML keys have the same names)."""
+    """Settings of one SFT run (the ``headprint sft`` flags; YAML keys have the same names).
 
-    model: str = DEFAULT_MODEL
-    """Built-in name, local folder, or hub id of the model to fine-tune."""
-    data: str = "gsm8k"
-    """Task name (``gsm8k``, ``mmlu:biology``, ``gsm8k:train``) or a data file."""
-    split: str | None = None
-    """Split of a task (default: the task's training split)."""
-    limit: int | None = None
-    """Train on at most this many rows (``load_data``'s deterministic hash-order choice)."""
-    skip_bad: bool = False
-    epochs: float = 1.0
-    max_steps: int | None = None
-    """Number of optimizer steps; overrides ``epochs`` when set."""
-    lr: float = 2e-5
-    batch_size: int = 4
-    """Samples per process per micro-batch."""
-    grad_accum: int = 1
-    max_length: int = 512
-    """Tokens per sample; longer samples are cut from the right, all-prompt ones dropped."""
-    warmup_ratio: float = 0.0
-    lr_scheduler: str = "linear"
-    weight_decay: float = 0.0
-    max_grad_norm: float = 1.0
-    seed: int = 0
-    bf16: bool = False
-    """Force bfloat16 mixed precision (the paper's setting) whatever ``dtype`` says."""
-    dtype: str | None = "auto"
-    """Number format: ``auto`` (default) trains in bfloat16 mixed precision (float32
-    weights and optimizer state, bfloat16 autocast) where the hardware runs bfloat16 fast
-    and the model passed the fidelity gate, else in float32; ``bfloat16`` asks for mixed
-    precision outright; ``float32`` (or None) is plain float32; ``float16`` loads float16
-    weights."""
-    gradient_checkpointing: bool = False
-    lora: bool = False
-    """Train LoRA adapters through peft instead of all weights (the paper: full)."""
-    lora_r: int = 16
-    lora_alpha: int = 32
-    lora_dropout: float = 0.0
-    lora_targets: list[str] | None = None
-    """Module names for LoRA (default: peft's choice for the model family)."""
-    deepspeed: str | None = None
-    """DeepSpeed JSON config (alternatively launch with an accelerate config)."""
-    save_steps: int | None = None
-    save_at: list[int] = field(default_factory=list)
-    track: list[str] = field(default_factory=list)
-    """Tasks whose patterns are computed at step 0 and at every save step."""
-    track_limit: int = 32
-    track_split: str = "test"
-    track_method: str = "paper"
-    track_loss: str = "sample"
-    track_batch_size: int = 4
-    format: str = "auto"
-    """Prompt format (auto, chat, raw; :mod:`headprint.data.prompt_format`): chat trains on
-    the assistant turn of the chat-rendered rows; the checkpoints remember it."""
+    Raises:
+        ConfigError: on construction, for a value out of range or not among the choices.
+    """
+
+    model: str = HfArg(default=DEFAULT_MODEL,
+                       help="built-in name, local folder, or hub id of the model to fine-tune")
+    data: str = HfArg(default="gsm8k",
+                      help="task (gsm8k, mmlu:biology, gsm8k:train) or data file with "
+                           "prompt/completion or messages rows")
+    split: str | None = HfArg(default=None, help="split of a task (default: the task's "
+                                                 "training split)")
+    limit: int | None = HfArg(default=None,
+                              help="train on at most N rows (load_data's deterministic "
+                                   "hash-order choice; default: all)")
+    skip_bad: bool = HfArg(default=False, help="skip malformed rows instead of failing")
+    epochs: float = HfArg(default=1.0, help="passes over the data (max_steps overrides it)")
+    max_steps: int | None = HfArg(default=None,
+                                  help="number of optimizer steps; overrides epochs when set")
+    lr: float = HfArg(default=2e-5, help="learning rate, in (0, 1] (the paper: 1e-6)")
+    batch_size: int = HfArg(default=4, help="samples per process per micro-batch")
+    grad_accum: int = HfArg(default=1, help="gradient accumulation steps (global batch = "
+                                            "batch size × grad accum × processes)")
+    max_length: int = HfArg(default=512,
+                            help="tokens per sample; longer samples are cut from the right, "
+                                 "samples left without a response token are dropped")
+    warmup_ratio: float = HfArg(default=0.0, help="share of the steps spent warming up the "
+                                                  "learning rate, in [0, 1)")
+    lr_scheduler: str = HfArg(default="linear", metadata={"choices": LR_SCHEDULERS},
+                              help="learning-rate schedule")
+    weight_decay: float = HfArg(default=0.0, help="AdamW weight decay")
+    max_grad_norm: float = HfArg(default=1.0, help="gradient clipping norm (0: no clipping)")
+    seed: int = HfArg(default=0, help="seed of data order and initialisation")
+    bf16: bool = HfArg(default=False,
+                       help="bfloat16 mixed precision whatever --dtype says (the paper's "
+                            "setting; --dtype auto already chooses it where the hardware "
+                            "runs bfloat16 fast)")
+    dtype: str | None = HfArg(
+        default="auto",
+        help="number format: auto trains in bfloat16 mixed precision (float32 weights and "
+             "optimizer state, bfloat16 autocast) where the hardware runs bfloat16 fast and "
+             "the model passed the fidelity gate, else in float32; bfloat16 asks for mixed "
+             "precision outright; float32 is plain float32; float16 loads float16 weights")
+    gradient_checkpointing: bool = HfArg(default=False, help="recompute activations in the "
+                                                             "backward pass to save memory")
+    lora: bool = HfArg(default=False, help="train LoRA adapters (peft) instead of all "
+                                           "weights (the paper: all weights)")
+    lora_r: int = HfArg(default=16, help="LoRA rank")
+    lora_alpha: int = HfArg(default=32, help="LoRA scaling alpha")
+    lora_dropout: float = HfArg(default=0.0, help="LoRA dropout, in [0, 1)")
+    lora_targets: list[str] | None = HfArg(
+        default=None, metadata={"type": str},
+        help="comma-separated module names for LoRA (default: peft's choice for the model "
+             "family)")
+    deepspeed: str | None = HfArg(default=None,
+                                  help="DeepSpeed JSON config (e.g. configs/deepspeed/"
+                                       "zero2.json; or launch with an accelerate config)")
+    save_steps: int | None = HfArg(default=None, help="save a checkpoint every K steps")
+    save_at: list[int] = HfArg(default_factory=list, metadata={"type": parse_steps},
+                               help="save at these steps, e.g. 0,4,8,16,32 (0: before any "
+                                    "update)")
+    track: list[str] = HfArg(default_factory=list, metadata={"metavar": "TASK"},
+                             help="tasks whose patterns are computed at step 0 and every "
+                                  "save step")
+    track_limit: int = HfArg(default=32, help="samples per tracked task")
+    track_split: str = HfArg(default="test", help="split of tracked tasks")
+    track_method: Method = HfArg(default="paper", help="pattern method of tracked tasks")
+    track_loss: LossScaling = HfArg(default="sample", help="loss scaling of tracked tasks")
+    track_batch_size: int = HfArg(default=4, help="batch size of tracked tasks' patterns")
+    format: PromptFormat = HfArg(
+        default="auto",
+        help="prompt format: chat (loss on the assistant turn of the chat-rendered rows), "
+             "raw (the paper's), auto (chat when the tokenizer has a chat template, else "
+             "raw); the checkpoints remember it for eval and patterns")
 
     def __post_init__(self) -> None:
-        if isinstance(self.save_at, str):
-            self.save_at = [int(s) for s in self.save_at.split(",") if s.strip()]
+        if isinstance(self.save_at, str):  # the text of --save-at 0,4,8
+            try:
+                self.save_at = parse_steps(self.save_at)
+            except TextError as err:  # this class's callers catch ConfigError
+                raise ConfigError(str(err)) from None
         self.track = [self.track] if isinstance(self.track, str) else list(self.track)
         if isinstance(self.lora_targets, str):
             self.lora_targets = [s.strip() for s in self.lora_targets.split(",") if s.strip()]
@@ -135,9 +170,7 @@ class SFTConfig:
               f"format must be 'auto', 'chat' or 'raw', got {self.format!r}")
         check(self.track_method in ("paper", "abs"), "track_method must be 'paper' or 'abs'")
         check(self.track_loss in ("sample", "batch"), "track_loss must be 'sample' or 'batch'")
-        check(self.lr_scheduler in ("linear", "cosine", "constant", "constant_with_warmup",
-                                    "cosine_with_restarts", "polynomial", "inverse_sqrt"),
-              f"unknown lr_scheduler {self.lr_scheduler!r}")
+        check(self.lr_scheduler in LR_SCHEDULERS, f"unknown lr_scheduler {self.lr_scheduler!r}")
         if self.deepspeed is not None:
             check(Path(self.deepspeed).is_file(), f"deepspeed config {self.deepspeed} not found")
 
@@ -145,25 +178,14 @@ class SFTConfig:
     @classmethod
     def from_file(cls, path: str | Path, **overrides: Any) -> "SFTConfig":
         """Read a YAML (or JSON) file of settings; ``overrides`` (not None) win over it."""
-        import yaml
-
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"config file not found: {path}")
-        try:
-            values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as err:
-            raise ConfigError(f"{path}: not valid YAML ({err})") from err
-        if not isinstance(values, dict):
-            raise ConfigError(f"{path}: expected a mapping of settings")
-        values = {key.replace("-", "_"): value for key, value in values.items()}
+        values = read_settings(path, [cls], error=ConfigError)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls.from_dict(values, where=str(path))
 
     @classmethod
     def from_dict(cls, values: dict[str, Any], where: str = "config") -> "SFTConfig":
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
+        known = setting_names([cls])
+        unknown = sorted(set(values) - set(known))
         if unknown:
             raise ConfigError(f"{where}: unknown settings {unknown}; known: {sorted(known)}")
         return cls(**values)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import torch
@@ -27,6 +27,7 @@ import torch
 from headprint import __version__
 from headprint.models.architecture import attention_layout
 from headprint.patterns.batching import length_grouped_batches
+from headprint.validation.config import Ablation, ValidateConfig
 from headprint.validation.curves import (check_ks, correlations, curve_summary, default_ks,
                                          head_orders, order_masks, paired_tests)
 from headprint.validation.errors import (ModelMismatchError, NoTargetTokensError,
@@ -35,8 +36,6 @@ from headprint.validation.losses import ablation_losses, first_order
 
 __all__ = ["validate", "ValidationResult", "ValidateConfig", "run_validate", "validation_rows",
            "Ablation"]
-
-Ablation = Literal["zero", "mean"]
 
 
 @dataclass
@@ -323,30 +322,6 @@ def validation_rows(pattern_set: Any, data: str | None = None, split: str | None
             f"choose other rows (or --allow-overlap with --data {source})")
     bundle.limit = limit
     return bundle
-
-
-@dataclass
-class ValidateConfig:
-    """Settings of ``headprint validate`` (also the CLI's flags)."""
-
-    patterns: str
-    model: str | None = None
-    """Default: the model named in the pattern set's manifest."""
-    data: str | None = None
-    split: str | None = None
-    limit: int | None = 64
-    allow_overlap: bool = False
-    ablation: Ablation = "zero"
-    single_head: bool = False
-    single_head_rows: int | None = None
-    seeds: int = 5
-    ks: tuple[int, ...] | None = None
-    batch_size: int = 8
-    rows_per_forward: int = 32
-    max_length: int | None = None
-    dtype: str | None = None
-    device: str | None = None
-    seed: int = 0
 
 
 def run_validate(config: ValidateConfig, out: str | Path, progress: bool = True
