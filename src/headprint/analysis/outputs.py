@@ -14,11 +14,11 @@ from typing import Any, ClassVar
 
 from headprint.analysis.tables import jsonable
 
-__all__ = ["AnalysisOutput", "StatsOutput", "CompareOutput", "SimilarityOutput",
-           "ComposeOutput", "TrackOutput"]
+__all__ = ["Record", "figure_field", "AnalysisOutput", "StatsOutput", "CompareOutput",
+           "SimilarityOutput", "ComposeOutput", "TrackOutput"]
 
 
-def _figure(factory: Any = None) -> Any:
+def figure_field(factory: Any = None) -> Any:
     """A field the figures need but the JSON does not carry (default None, or
     ``factory()``)."""
     if factory is not None:
@@ -27,15 +27,21 @@ def _figure(factory: Any = None) -> Any:
 
 
 @dataclass
-class AnalysisOutput:
-    """Base of the command outputs: ``command`` names it, :meth:`to_dict` is its JSON."""
-
-    command: ClassVar[str] = ""
+class Record:
+    """A dataclass of results whose :meth:`to_dict` is its JSON: every field but those
+    made with :func:`figure_field`."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields (no NaN: undefined values are ``None``), figure arrays left out."""
         return jsonable({f.name: getattr(self, f.name) for f in fields(self)
                          if not f.metadata.get("figure")})
+
+
+@dataclass
+class AnalysisOutput(Record):
+    """Base of the command outputs: ``command`` names it (and its JSON's header)."""
+
+    command: ClassVar[str] = ""
 
 
 @dataclass
@@ -47,7 +53,7 @@ class StatsOutput(AnalysisOutput):
     inputs: list[dict[str, Any]]
     rows: list[dict[str, Any]]
     notes: list[str]
-    patterns: dict[str, Any] = _figure(dict)
+    patterns: dict[str, Any] = figure_field(dict)
 
     command: ClassVar[str] = "stats"
 
@@ -63,8 +69,8 @@ class CompareOutput(AnalysisOutput):
     summary: dict[str, Any]
     top_changes: list[dict[str, Any]]
     notes: list[str]
-    means: tuple[Any, Any] | None = _figure()
-    delta: Any = _figure()
+    means: tuple[Any, Any] | None = figure_field()
+    delta: Any = figure_field()
 
     command: ClassVar[str] = "compare"
 
@@ -98,8 +104,8 @@ class ComposeOutput(AnalysisOutput):
     subsets: list[dict[str, Any]]
     n_possible_subsets: int
     notes: list[str]
-    target_delta: Any = _figure()
-    deltas: dict[str, Any] = _figure(dict)
+    target_delta: Any = figure_field()
+    deltas: dict[str, Any] = figure_field(dict)
 
     command: ClassVar[str] = "compose"
 
@@ -114,6 +120,6 @@ class TrackOutput(AnalysisOutput):
     series: dict[str, dict[str, Any]]
     inputs: list[dict[str, Any]]
     notes: list[str]
-    changes: dict[str, tuple[int, Any]] = _figure(dict)
+    changes: dict[str, tuple[int, Any]] = figure_field(dict)
 
     command: ClassVar[str] = "track"

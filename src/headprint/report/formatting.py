@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-__all__ = ["fmt", "fmt_ci", "ci_legend", "mean_sd", "signed", "p_value", "percent",
+__all__ = ["fmt", "fmt_ci", "ci_legend", "mean_sd", "num", "p_value", "percent",
            "data_label"]
 
 
@@ -66,11 +66,11 @@ def mean_sd(pair: Sequence[Any] | None, n: int | None = 2, scale: float = 1.0,
     return f"{mean * scale:{spec}} ± {float(sd) * scale:{spec}}"
 
 
-def signed(x: Any, spec: str = "+.3f") -> str:
-    """``+0.123`` (``spec`` a format spec with a sign), ``n/a`` when undefined."""
+def num(x: Any, spec: str = ".4f") -> str:
+    """``x`` in format ``spec`` (``".4f"``, ``"+.3f"``, ``".0%"``), ``n/a`` when undefined."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "n/a"
-    return f"{float(x):{spec}}"
+    return f"{x:{spec}}"
 
 
 def p_value(p: Any) -> str:

@@ -21,6 +21,7 @@ line breaks).
 from __future__ import annotations
 
 import functools
+import math
 import re
 from typing import Any, Literal
 
@@ -43,6 +44,14 @@ def _html_cell(value: Any) -> Any:
     return value if isinstance(value, Markup) else formatting.fmt(value)
 
 
+def _notebook_cell(value: Any) -> str:
+    """Notebook tables show floats to 4 significant digits and NaN as ``nan`` (a notebook
+    user reads it as the value it is), anything else as text."""
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else f"{value:.4g}"
+    return str(value)
+
+
 @functools.cache
 def environment(flavour: Flavour) -> Environment:
     """The environment for ``"html"`` (autoescape on) or ``"markdown"`` output.
@@ -55,9 +64,9 @@ def environment(flavour: Flavour) -> Environment:
                       autoescape=html, undefined=StrictUndefined, trim_blocks=True,
                       lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(fmt=formatting.fmt, fmt_ci=formatting.fmt_ci,
-                       mean_sd=formatting.mean_sd, signed=formatting.signed,
+                       mean_sd=formatting.mean_sd, num=formatting.num,
                        p_value=formatting.p_value, percent=formatting.percent,
-                       data_label=formatting.data_label,
+                       data_label=formatting.data_label, notebook_cell=_notebook_cell,
                        cell=_html_cell if html else _md_cell)
     env.globals.update(macros="html/macros.j2" if html else "md/macros.j2",
                        ci_legend=formatting.ci_legend, heading_offset=0, flavour=flavour)
