@@ -11,7 +11,7 @@ from headprint.errors import UsageError
 import datetime as _dt
 import math
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

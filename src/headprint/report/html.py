@@ -61,7 +61,7 @@ def _provenance(rows: list[dict[str, Any]]) -> dict[str, Any]:
                                         else "") or "?"
 
     summary = (f"{len(table)} pattern sets. Models: {distinct(1)}. Methods: {distinct(3)}. "
-               f"Loss scaling: {distinct(4)}. Data: {distinct(5)}.") if table else ""
+               f"Loss scaling: {distinct(4)}. Data: {distinct(6)}.") if table else ""
     return {"columns": _PROVENANCE_COLUMNS, "rows": table, "summary": summary,
             "open": len(table) <= 12}
 
