@@ -73,3 +73,14 @@ def test_markdown_of_other_tools_is_shown_as_written_and_escaped(tmp_path):
     page = build_report(tmp_path).read_text(encoding="utf-8")
     assert "<h3>notes.md</h3>" in page and "<script>alert(1)" not in page
     assert "# My notes &lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_result_of_an_older_headprint_is_shown_as_written(tmp_path):
+    import json
+
+    (tmp_path / "results.json").write_text(json.dumps(
+        {"headprint": {"kind": "experiment"}, "experiment": "table1", "findings": []}))
+    (tmp_path / "report.md").write_text("# Table 1 <b>as written</b>\n")
+    page = build_report(tmp_path).read_text(encoding="utf-8")
+    assert "Shown as written" in page and "<h3>report.md</h3>" in page
+    assert "# Table 1 &lt;b&gt;as written&lt;/b&gt;" in page

@@ -3,8 +3,8 @@
 Collected recursively (hidden folders and temporary files skipped):
 
 - results: every JSON a headprint command wrote (:func:`headprint.report.summaries.kind_of`
-  knows them); the page renders each from its numbers with the template of its kind, so
-  its Markdown twin (the same template rendered as Markdown) is not shown again;
+  knows them), with its Markdown twin (the same template rendered as Markdown) if present;
+  the page renders each from its numbers, and shows the twin only if that fails;
 - tables: every small ``*.csv`` file; texts: any other ``*.md`` file, shown as written;
 - figures: every ``*.png``;
 - provenance: every pattern set's ``manifest.json``, plus the ``inputs`` recorded in
@@ -38,11 +38,13 @@ SKIP_JSON = {"config.json", "generation_config.json", "tokenizer.json",
 
 @dataclass
 class Result:
-    """A result JSON written by a headprint command: its path, kind and parsed numbers."""
+    """A result JSON written by a headprint command: its path, kind and parsed numbers, and
+    its Markdown twin (``summary``) when the folder holds one."""
 
     path: Path
     kind: str
     data: dict[str, Any]
+    summary: Path | None = None
 
 
 @dataclass
@@ -155,8 +157,11 @@ def collect(folder: str | Path, exclude: set[Path] | None = None) -> Collection:
                                                                      item, root))
                 elif data is not None and path.stat().st_size <= MAX_JSON_BYTES:
                     jsons.append((path, data))
-        section.texts = [p for p in section.texts if p.name not in rendered]
-        stems_md = {p.stem for p in section.texts}
+        twins = {p.name: p for p in section.texts if p.name in rendered}
+        for result in section.results:
+            result.summary = twins.get(summary_name(result.kind, result.path.name))
+        section.texts = [p for p in section.texts if p.name not in twins]
+        stems_md = {p.stem for p in section.texts} | {p.stem for p in twins.values()}
         section.json = [p for p, _ in jsons if p.stem not in stems_md]
         rank = {name: i for i, name in enumerate(order)}
         section.figures.sort(key=lambda p: (rank.get(p.name, len(rank)), natural_key(p.name)))

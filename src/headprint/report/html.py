@@ -82,18 +82,19 @@ def _figure(path: Path, root: Path) -> dict[str, Any]:
 
 
 def _result(result: Result) -> Markup:
-    """The rendered result; a result the template cannot read (written by another headprint
-    version, or edited) is shown raw with the reason rather than failing the page."""
+    """The rendered result. A result the template cannot read (written by an older
+    headprint, or edited) degrades to its Markdown twin as written, or to its raw JSON,
+    with the reason, rather than failing the page."""
     try:
         return render_result_html(result.kind, result.data)
-    except Exception as err:  # noqa: BLE001 - any template error degrades to raw JSON
-        log.warning("%s: cannot render as %s (%s); shown raw", result.path, result.kind, err)
-        env = environment("html")
-        return Markup(env.from_string(
-            "<h3>{{ name }}</h3><p class=\"empty\">Not rendered ({{ error }}).</p>"
-            "<details><summary>{{ name }}</summary><pre>{{ body }}</pre></details>").render(
-            name=result.path.name, error=f"{type(err).__name__}: {err}",
-            body=json.dumps(result.data, indent=2)))
+    except Exception as err:  # noqa: BLE001 - any template error degrades to the files
+        log.warning("%s: cannot render as %s (%s); shown as written", result.path,
+                    result.kind, err)
+        shown = result.summary or result.path
+        body = (shown.read_text(encoding="utf-8", errors="replace") if result.summary
+                else json.dumps(result.data, indent=2))
+        return Markup(environment("html").get_template("unrendered.html.j2").render(
+            name=shown.name, error=f"{type(err).__name__}: {err}", body=body))
 
 
 def _csv(path: Path) -> dict[str, Any]:
