@@ -84,3 +84,13 @@ def test_result_of_an_older_headprint_is_shown_as_written(tmp_path):
     page = build_report(tmp_path).read_text(encoding="utf-8")
     assert "Shown as written" in page and "<h3>report.md</h3>" in page
     assert "# Table 1 &lt;b&gt;as written&lt;/b&gt;" in page
+
+
+def test_links_open_the_page_as_contents(tmp_path):
+    import re
+
+    links = [("index <of all>", "reproduce/index.html"), ("table1", "reproduce/table1/report.html")]
+    page = build_report(tmp_path, links=links).read_text(encoding="utf-8")
+    contents = page[page.index('id="contents"'):page.index('id="provenance"')]
+    assert re.findall(r'href="([^"]+)"', contents) == [href for _, href in links]
+    assert "index &lt;of all&gt;" in contents
