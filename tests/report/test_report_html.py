@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 from headprint.report import build_report
-from headprint.report.markdown import markdown_to_html, split_row
 
 from .report_outline import Outline
 
@@ -59,19 +58,6 @@ def test_empty_and_missing_folders(tmp_path):
         build_report(tmp_path / "nope")
 
 
-def test_markdown_subset_is_escaped_and_parsed():
-    md = ("# Title <script>\n\nSome `code` and **bold**.\n\n| a | b \\| c |\n|---|---|\n"
-          "| 1 | <b>x</b> |\n\n- one\n- two\n\n```\nraw <tag>\n```\n"
-          "See [the paper](https://aclanthology.org/x) & more.\n")
-    out = markdown_to_html(md, heading_offset=2)
-    assert "<h3>Title &lt;script&gt;</h3>" in out
-    assert "<code>code</code>" in out and "<strong>bold</strong>" in out
-    assert '<th scope="col">b | c</th>' in out and "<td>&lt;b&gt;x&lt;/b&gt;</td>" in out
-    assert "<ul><li>one</li><li>two</li></ul>" in out and "<pre>raw &lt;tag&gt;</pre>" in out
-    assert '<a href="https://aclanthology.org/x">the paper</a> &amp; more' in out
-    assert split_row("| x | y \\| z |") == ["x", "y | z"]
-
-
 def test_other_stages_files_are_shown(tmp_path):
     (tmp_path / "eval").mkdir()
     (tmp_path / "eval" / "scores.csv").write_text("task,accuracy\ngsm8k,0.41\narc,<0.5>\n")
@@ -82,9 +68,29 @@ def test_other_stages_files_are_shown(tmp_path):
     assert "metrics.json" in page and "hidden_size" not in page
 
 
-def test_italic_only_between_word_boundaries_and_never_across_tags():
-    html = markdown_to_html("- **partly** — *headprint:* T25 vs *P*, 2*3*4 and a lone * star")
-    assert "<em>headprint:</em>" in html and "<em>P</em>" in html
-    assert "2*3*4" in html and "a lone * star" in html
-    globbed = markdown_to_html("read `runs/t2-*/samples.json` and `final/*.safetensors`")
-    assert "<em>" not in globbed and "t2-*/samples.json" in globbed
+def test_markdown_of_other_tools_is_shown_as_written_and_escaped(tmp_path):
+    (tmp_path / "notes.md").write_text("# My notes <script>alert(1)</script>\n| a |\n")
+    page = build_report(tmp_path).read_text(encoding="utf-8")
+    assert "<h3>notes.md</h3>" in page and "<script>alert(1)" not in page
+    assert "# My notes &lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_result_of_an_older_headprint_is_shown_as_written(tmp_path):
+    import json
+
+    (tmp_path / "results.json").write_text(json.dumps(
+        {"headprint": {"kind": "experiment"}, "experiment": "table1", "findings": []}))
+    (tmp_path / "report.md").write_text("# Table 1 <b>as written</b>\n")
+    page = build_report(tmp_path).read_text(encoding="utf-8")
+    assert "Shown as written" in page and "<h3>report.md</h3>" in page
+    assert "# Table 1 &lt;b&gt;as written&lt;/b&gt;" in page
+
+
+def test_links_open_the_page_as_contents(tmp_path):
+    import re
+
+    links = [("index <of all>", "reproduce/index.html"), ("table1", "reproduce/table1/report.html")]
+    page = build_report(tmp_path, links=links).read_text(encoding="utf-8")
+    contents = page[page.index('id="contents"'):page.index('id="provenance"')]
+    assert re.findall(r'href="([^"]+)"', contents) == [href for _, href in links]
+    assert "index &lt;of all&gt;" in contents

@@ -3,7 +3,9 @@
 Everything exported here takes tensors (torch or numpy; ``[L, H]`` patterns, ``[N, L, H]``
 per-sample stacks) and returns numbers or small dataclasses: no model, no files, no
 printing. The file-level commands (``headprint stats|compare|similarity|compose|track``)
-live in :mod:`headprint.analysis.api` and write JSON, Markdown and figures.
+live in :mod:`headprint.analysis.api`: each computes a typed output
+(:mod:`headprint.analysis.outputs`) and saves its JSON; the report stage adds the Markdown
+summary and the figures.
 """
 from headprint.analysis.baselines import (PermutationBaseline, random_tasks_baseline,
                                           shuffled_heads_baseline)

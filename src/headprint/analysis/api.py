@@ -1,10 +1,12 @@
 """Library calls behind ``headprint stats``, ``compare`` and ``similarity``.
 
-Each ``run_*`` loads pattern-set folders, calls the pure functions of this package, and
-writes ``<stem>.json`` + ``<stem>.md`` (+ PNG figures) into ``out``. The default ``out`` is
-``<common parent of the inputs>/analysis/<command>``. Each returns the JSON payload.
-``run_compose`` and ``run_track`` live in :mod:`~headprint.analysis.api_compose` and
-:mod:`~headprint.analysis.api_track` and are re-exported here.
+Each ``compute_*`` loads pattern-set folders, calls the pure functions of this package and
+returns a typed output (:mod:`headprint.analysis.outputs`); each ``run_*`` computes and
+saves it (:func:`~headprint.analysis.tables.write_result`: ``<stem>.json``, and from the
+report stage ``<stem>.md`` and PNG figures) into ``out``. The default ``out`` is
+``<common parent of the inputs>/analysis/<command>``. Each ``run_*`` returns the JSON
+payload. ``run_compose`` and ``run_track`` live in :mod:`~headprint.analysis.api_compose`
+and :mod:`~headprint.analysis.api_track` and are re-exported here.
 """
 from __future__ import annotations
 
@@ -20,25 +22,24 @@ from headprint.analysis.bootstrap import bootstrap_distribution, bootstrap_simil
 from headprint.analysis.change import change, change_rate, top_changes
 from headprint.analysis.distribution import distribution_stats
 from headprint.analysis.similarity import mse, pearson, similarity_matrix
-from headprint.analysis.tables import (check_bootstrap_args, ci_legend, fmt, fmt_ci,
-                                       markdown_table, notes_markdown, write_result)
+from headprint.analysis.outputs import CompareOutput, SimilarityOutput, StatsOutput
+from headprint.analysis.tables import check_bootstrap_args, write_result
 
-__all__ = ["run_stats", "run_compare", "run_similarity", "run_compose", "run_track"]
+__all__ = ["run_stats", "run_compare", "run_similarity", "run_compose", "run_track",
+           "compute_stats", "compute_compare", "compute_similarity"]
 
 
-def run_stats(paths: Sequence[str | Path], out: str | Path | None = None, *,
-              n_boot: int = 1000, confidence: float = 0.95, seed: int = 0,
-              ci_method: str = "basic", figures: bool = True) -> dict[str, Any]:
+def compute_stats(paths: Sequence[str | Path], *, n_boot: int = 1000,
+                  confidence: float = 0.95, seed: int = 0, ci_method: str = "basic"
+                  ) -> StatsOutput:
     """Table 1: Gini, CV and kurtosis of each pattern set, with bootstrap intervals when
-    the set holds per-sample patterns. Writes ``stats.json``, ``stats.md`` and one
-    ``heatmap-<name>.png`` per set."""
+    the set holds per-sample patterns."""
     check_bootstrap_args(n_boot, confidence, ci_method)
     if not paths:
         raise UsageError("stats needs at least one pattern set")
     items = [inputs.load(p) for p in paths]
     inputs.unique_labels(items)
-    out = Path(out) if out else inputs.default_out(paths, "stats")
-    rows, table, notes, files = [], [], [], []
+    rows, notes = [], []
     for item in items:
         st = distribution_stats(item.patterns.mean)
         cis = (bootstrap_distribution(item.patterns.per_sample, n_boot=n_boot,
@@ -50,48 +51,37 @@ def run_stats(paths: Sequence[str | Path], out: str | Path | None = None, *,
         notes += [f"{item.label}, {k}: {ci.warning}" for k, ci in (cis or {}).items()
                   if ci.warning]
         rows.append({"label": item.label, "path": str(item.path), **st.as_dict(), "ci": cis})
-        table.append([item.label, item.patterns.model, inputs.data_label(item),
-                      item.patterns.manifest.get("n_samples", "?"),
-                      *(fmt_ci(getattr(st, k), cis and cis[k]) for k in ("gini", "cv",
-                                                                          "kurtosis"))])
-        if figures:
-            name = f"heatmap-{inputs.slug(item.label)}.png"
-            from headprint.report.figures import plot_heatmap
-
-            plot_heatmap(item.patterns.mean, f"Activation pattern: {item.label}\n"
-                         f"{item.patterns.model}", out / name)
-            files.append(name)
-    md = ("# Distribution of activation patterns (Table 1)\n\n"
-          "Gini, coefficient of variation (std/mean) and Pearson kurtosis (normal = 3) over "
-          "the L·H heads of each pattern. "
-          + ci_legend(confidence, ci_method, n_boot, seed) + "\n\n"
-          + markdown_table(["pattern set", "model", "data", "N", "Gini", "CV", "kurtosis"],
-                           table)
-          + "\n" + inputs.inputs_markdown(items) + "\n" + notes_markdown(notes))
-    payload = {"params": {"n_boot": n_boot, "confidence": confidence, "seed": seed,
-                          "ci_method": ci_method},
-               "inputs": [inputs.provenance(i) for i in items], "rows": rows,
-               "notes": notes, "files": files}
-    return write_result(out, "stats", "stats", payload, md)
+    params = {"n_boot": n_boot, "confidence": confidence, "seed": seed,
+              "ci_method": ci_method}
+    return StatsOutput(params, [inputs.provenance(i) for i in items], rows, notes,
+                       patterns={i.label: i.patterns.mean for i in items})
 
 
-def run_compare(a: str | Path, b: str | Path, out: str | Path | None = None, *,
-                top: int = 10, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0,
-                ci_method: str = "basic", figures: bool = True) -> dict[str, Any]:
-    """Correlation and MSE between two pattern sets (e.g. before and after SFT), the heads
-    that changed most, and heatmaps of both and of the change ``B − A``."""
+def run_stats(paths: Sequence[str | Path], out: str | Path | None = None, *,
+              n_boot: int = 1000, confidence: float = 0.95, seed: int = 0,
+              ci_method: str = "basic", figures: bool = True) -> dict[str, Any]:
+    """:func:`compute_stats`, saved: ``stats.json``, ``stats.md`` and one
+    ``heatmap-<name>.png`` per set."""
+    output = compute_stats(paths, n_boot=n_boot, confidence=confidence, seed=seed,
+                           ci_method=ci_method)
+    out = Path(out) if out else inputs.default_out(paths, "stats")
+    return write_result(out, "stats", output, figures)
+
+
+def compute_compare(a: str | Path, b: str | Path, *, top: int = 10, n_boot: int = 1000,
+                    confidence: float = 0.95, seed: int = 0, ci_method: str = "basic"
+                    ) -> CompareOutput:
+    """Correlation and MSE between two pattern sets (e.g. before and after SFT), with
+    intervals when both hold per-sample patterns, and the heads that changed most."""
     check_bootstrap_args(n_boot, confidence, ci_method)
     items = [inputs.load(a), inputs.load(b)]
     inputs.unique_labels(items)
     inputs.check_compatible(items, "compare")
-    ia, ib = items
-    out = Path(out) if out else inputs.default_out(
-        [a, b], f"compare-{inputs.slug(ia.label)}-vs-{inputs.slug(ib.label)}")
-    pa, pb = ia.patterns, ib.patterns
+    pa, pb = items[0].patterns, items[1].patterns
     paired = bool(pa.sample_ids) and pa.sample_ids == pb.sample_ids
     cis = (bootstrap_similarity(pa.per_sample, pb.per_sample, paired=paired, n_boot=n_boot,
                                 confidence=confidence, seed=seed, method=ci_method)
-           if ia.has_samples and ib.has_samples and n_boot > 0 else None)
+           if items[0].has_samples and items[1].has_samples and n_boot > 0 else None)
     delta = change(pa.mean, pb.mean)
     summary = {"corr": pearson(pa.mean, pb.mean), "mse": mse(pa.mean, pb.mean),
                "mean_a": float(pa.mean.mean()), "mean_b": float(pb.mean.mean()),
@@ -100,44 +90,29 @@ def run_compare(a: str | Path, b: str | Path, out: str | Path | None = None, *,
                "heads_up": int((delta > 0).sum()), "heads_down": int((delta < 0).sum()),
                "paired_bootstrap": paired, "ci": cis,
                "stats_a": distribution_stats(pa.mean), "stats_b": distribution_stats(pb.mean)}
-    heads = top_changes(pa.mean, pb.mean, k=top)
     notes = [] if cis or n_boot == 0 else ["no per-sample patterns in both sets, so no "
                                            "intervals"]
     if pa.manifest.get("data") != pb.manifest.get("data"):
         notes.append("A and B were computed on different data")
     notes += [f"{k}: {ci.warning}" for k, ci in (cis or {}).items() if ci.warning]
-    files = []
-    if figures:
-        from headprint.report.figures import plot_change, plot_heatmap
+    params = {"top": top, "n_boot": n_boot, "confidence": confidence, "seed": seed,
+              "ci_method": ci_method}
+    return CompareOutput(params, [inputs.provenance(i) for i in items], summary,
+                         top_changes(pa.mean, pb.mean, k=top), notes,
+                         means=(pa.mean, pb.mean), delta=delta)
 
-        for tag, item in (("a", ia), ("b", ib)):
-            plot_heatmap(item.patterns.mean, f"{tag.upper()}: {item.label}\n"
-                         f"{item.patterns.model}", out / f"heatmap-{tag}.png")
-        plot_change(delta, f"Change B − A\n{ib.label} − {ia.label}", out / "change.png")
-        files = ["heatmap-a.png", "heatmap-b.png", "change.png"]
-    sa, sb = summary["stats_a"], summary["stats_b"]
-    md = (f"# Comparison: {ia.label} → {ib.label}\n\n"
-          f"A = {ia.label}, B = {ib.label}; {'paired' if paired else 'independent'} "
-          "resampling of samples. " + ci_legend(confidence, ci_method, n_boot, seed) + "\n\n"
-          + markdown_table(["metric", "value"], [
-              ["Pearson r", fmt_ci(summary["corr"], cis and cis["corr"])],
-              ["MSE", fmt_ci(summary["mse"], cis and cis["mse"])],
-              ["mean score A", summary["mean_a"]], ["mean score B", summary["mean_b"]],
-              ["mean change B − A", summary["mean_change"]],
-              ["heads up / down", f"{summary['heads_up']} / {summary['heads_down']}"],
-              ["Gini A → B", f"{fmt(sa.gini)} → {fmt(sb.gini)}"],
-              ["CV A → B", f"{fmt(sa.cv)} → {fmt(sb.cv)}"],
-              ["kurtosis A → B", f"{fmt(sa.kurtosis)} → {fmt(sb.kurtosis)}"]])
-          + f"\n## Top {len(heads)} changed heads\n\n"
-          + markdown_table(["layer", "head", "A", "B", "Δ", "rate"],
-                           [[h["layer"], h["head"], h["before"], h["after"], h["delta"],
-                             h["rate"]] for h in heads])
-          + "\n" + inputs.inputs_markdown(items) + "\n" + notes_markdown(notes))
-    payload = {"params": {"top": top, "n_boot": n_boot, "confidence": confidence,
-                          "seed": seed, "ci_method": ci_method},
-               "inputs": [inputs.provenance(i) for i in items], "summary": summary,
-               "top_changes": heads, "notes": notes, "files": files}
-    return write_result(out, "compare", "compare", payload, md)
+
+def run_compare(a: str | Path, b: str | Path, out: str | Path | None = None, *,
+                top: int = 10, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0,
+                ci_method: str = "basic", figures: bool = True) -> dict[str, Any]:
+    """:func:`compute_compare`, saved: ``compare.json``, ``compare.md``, heatmaps of both
+    patterns and of the change ``B − A``."""
+    output = compute_compare(a, b, top=top, n_boot=n_boot, confidence=confidence, seed=seed,
+                             ci_method=ci_method)
+    la, lb = (i["label"] for i in output.inputs)
+    out = Path(out) if out else inputs.default_out(
+        [a, b], f"compare-{inputs.slug(la)}-vs-{inputs.slug(lb)}")
+    return write_result(out, "compare", output, figures)
 
 
 def _similarity_inputs(items: Sequence[Any], names: Sequence[str | None] | None):
@@ -160,9 +135,8 @@ def _similarity_inputs(items: Sequence[Any], names: Sequence[str | None] | None)
     return loaded, pairs
 
 
-def run_similarity(items: Sequence[Any], out: str | Path | None = None, *,
-                   names: Sequence[str | None] | None = None, of: str | None = None,
-                   figures: bool = True) -> dict[str, Any]:
+def compute_similarity(items: Sequence[Any], *, names: Sequence[str | None] | None = None,
+                       of: str | None = None) -> SimilarityOutput:
     """Task × task correlation and MSE matrices (Figure 2), in clustering order.
 
     Args:
@@ -189,27 +163,18 @@ def run_similarity(items: Sequence[Any], out: str | Path | None = None, *,
     matrices = [i.patterns.mean if fn is None else fn(p[0].patterns.mean, p[1].patterns.mean)
                 for i, p in zip(loaded, pairs)]
     sim = similarity_matrix(matrices, [i.label for i in loaded]).ordered()
-    out = Path(out) if out else inputs.default_out(
-        [str(i.path) for i in everything],
-        "similarity" if of == "pattern" else f"similarity-{of}")
-    files = []
-    what = {"pattern": "patterns", "change": "changes", "change-rate": "change rates"}[of]
-    if figures:
-        from headprint.report.figures import plot_similarity
+    return SimilarityOutput({"of": of}, sim.names, sim.corr, sim.mse,
+                            [inputs.provenance(i) for i in everything], sim.notes)
 
-        plot_similarity(sim.corr, sim.names, out / "similarity-corr.png",
-                        f"Similarity of {what} (Pearson r)")
-        plot_similarity(sim.mse, sim.names, out / "similarity-mse.png",
-                        f"Distance between {what} (MSE)", kind="mse")
-        files = ["similarity-corr.png", "similarity-mse.png"]
-    md = (f"# Task similarity of {what} (Figure 2)\n\n"
-          "Pearson correlation and MSE over the L·H heads for every pair; rows and columns "
-          "in average-linkage clustering order (distance 1 − r).\n\n## Pearson r\n\n"
-          + markdown_table(["", *sim.names], [[n, *row] for n, row in zip(sim.names, sim.corr)])
-          + "\n## MSE\n\n"
-          + markdown_table(["", *sim.names], [[n, *row] for n, row in zip(sim.names, sim.mse)])
-          + "\n" + inputs.inputs_markdown(everything) + "\n" + notes_markdown(sim.notes))
-    payload = {"params": {"of": of}, "names": sim.names, "corr": sim.corr, "mse": sim.mse,
-               "inputs": [inputs.provenance(i) for i in everything], "notes": sim.notes,
-               "files": files}
-    return write_result(out, "similarity", "similarity", payload, md)
+
+def run_similarity(items: Sequence[Any], out: str | Path | None = None, *,
+                   names: Sequence[str | None] | None = None, of: str | None = None,
+                   figures: bool = True) -> dict[str, Any]:
+    """:func:`compute_similarity`, saved: ``similarity.json``, ``similarity.md`` and the
+    two matrices as figures."""
+    output = compute_similarity(items, names=names, of=of)
+    of = output.params["of"]
+    out = Path(out) if out else inputs.default_out(
+        [i["path"] for i in output.inputs], "similarity" if of == "pattern"
+        else f"similarity-{of}")
+    return write_result(out, "similarity", output, figures)

@@ -4,8 +4,10 @@ Given the before/after pattern sets of a target (complex) task and of basic task
 the target's change on the basic tasks' changes: all of them at once, and every subset of
 size ``k`` (default: every pair). The best subsets are judged against two null
 distributions (:mod:`headprint.analysis.baselines`) and, when the sets hold per-sample
-patterns, get bootstrap intervals for R². Writes ``compose.json``, ``compose.md``,
-``r2-subsets.png`` and change heatmaps of the target and each basic task.
+patterns, get bootstrap intervals for R². :func:`compute_compose` returns a
+:class:`~headprint.analysis.outputs.ComposeOutput`; :func:`run_compose` saves it:
+``compose.json``, ``compose.md``, ``r2-subsets.png`` and change heatmaps of the target and
+each basic task.
 """
 from __future__ import annotations
 
@@ -19,13 +21,12 @@ from headprint.analysis.baselines import random_tasks_baseline, shuffled_heads_b
 from headprint.analysis.bootstrap import bootstrap_r2
 from headprint.analysis.change import change
 from headprint.analysis.composition import count_subsets, fit_both, search_subsets
-from headprint.analysis.tables import (check_bootstrap_args, ci_legend, fmt, fmt_ci,
-                                       markdown_table, notes_markdown, write_result)
+from headprint.analysis.outputs import ComposeOutput
+from headprint.analysis.tables import check_bootstrap_args, write_result
 
-__all__ = ["run_compose"]
+__all__ = ["run_compose", "compute_compose"]
 
 Pair = tuple[inputs.Loaded, inputs.Loaded]
-MAX_ROWS = 50  # subsets listed in the Markdown table; the JSON has all
 
 
 def _load_pair(name: str, spec: Sequence[str | Path]) -> Pair:
@@ -65,12 +66,6 @@ def _judge(fit: Any, target: Any, deltas: dict, pairs: dict[str, Pair], opts: di
     return row
 
 
-def _null_text(b: dict[str, Any]) -> str:
-    if "skipped" in b:
-        return "n/a"
-    return f"{fmt(b['null_mean'], 3)} (q95 {fmt(b['null_q95'], 3)}), p={fmt(b['p_value'], 2)}"
-
-
 def _load(target: Sequence[str | Path], basis: Mapping[str, Sequence[str | Path]],
           pool: Mapping[str, Sequence[str | Path]] | None
           ) -> tuple[dict[str, Pair], dict[str, Pair], list[inputs.Loaded]]:
@@ -87,64 +82,13 @@ def _load(target: Sequence[str | Path], basis: Mapping[str, Sequence[str | Path]
     return pairs, extra, everything
 
 
-def _draw(out: Path, t_delta: Any, deltas: dict, subsets: list, best: list) -> list[str]:
-    from headprint.report.figures import plot_change, plot_r2_bars
-
-    shown = subsets[:25]
-    plot_r2_bars({" + ".join(f.names): f.r2 for f in shown}, out / "r2-subsets.png",
-                 f"Composition R² of the target change ({len(shown)} best subsets)",
-                 null_q95={" + ".join(r["basis"]): r["shuffled_heads"]["null_q95"]
-                           for r in best})
-    plot_change(t_delta, "Change of the target task", out / "change-target.png")
-    files = ["r2-subsets.png", "change-target.png"]
-    for name, d in deltas.items():
-        files.append(f"change-{inputs.slug(name)}.png")
-        plot_change(d, f"Change of basic task {name}", out / files[-1])
-    return files
-
-
-def _markdown(full_row: dict, best: list, subsets: list, everything: list, notes: list,
-              p: dict) -> str:
-    def coef(row: dict[str, Any]) -> str:
-        return ", ".join(f"{n} {fmt(v, 3)}" for n, v in row["coefficients"].items())
-
-    def line(label: Any, row: dict[str, Any]) -> list[Any]:
-        return [*label, coef(row), row["intercept"], fmt_ci(row["r2"], row["ci"]),
-                _null_text(row["shuffled_heads"]), _null_text(row["random_tasks"])]
-
-    cols = ["coefficients", "intercept", "R²", "shuffled-heads null", "random-tasks null"]
-    variant = ("with intercept" if p["intercept"] else "no intercept") + (
-        ", non-negative β" if p["nonnegative"] else "")
-    return ("# Composition of the target change (Eq. 3, Figure 4)\n\n"
-            f"Least squares of Δ target on Δ basic tasks over the L·H heads ({variant}). "
-            f"Nulls: R² with shuffled head positions ({p['n_permutations']} permutations) "
-            f"and with random other tasks (up to {p['n_draws']} draws), shown as mean (95th "
-            f"percentile) and p = (1 + #null ≥ R²) / (1 + n); seed {p['seed']}. "
-            + ci_legend(p["confidence"], p["ci_method"], p["n_boot"], p["seed"])
-            + "\n\n## All basic tasks\n\n"
-            + markdown_table(["basis", *cols], [line(["all"], full_row)])
-            + "\nR² of this fit by least squares "
-            f"{fmt(full_row['r2_by_fit']['least_squares'], 3)}, with non-negative β (NNLS) "
-            f"{fmt(full_row['r2_by_fit']['nonnegative'], 3)}.\n"
-            + f"\n## Best subsets (of {len(subsets)} fitted)\n\n"
-            + markdown_table(["rank", "subset", *cols],
-                             [line([i + 1, " + ".join(r["basis"])], r)
-                              for i, r in enumerate(best)])
-            + f"\n## R² of the {min(len(subsets), MAX_ROWS)} best of {len(subsets)} subsets\n\n"
-            + markdown_table(["subset", "R²"],
-                             [[" + ".join(f.names), f.r2] for f in subsets[:MAX_ROWS]])
-            + ("(every subset is listed in compose.json)\n" if len(subsets) > MAX_ROWS else "")
-            + "\n" + inputs.inputs_markdown(everything) + "\n" + notes_markdown(notes))
-
-
-def run_compose(target: Sequence[str | Path], basis: Mapping[str, Sequence[str | Path]],
-                out: str | Path | None = None, *, k: int | Sequence[int] = 2,
-                max_subsets: int | None = 1000, intercept: bool = False,
-                nonnegative: bool = False, top: int = 5, n_permutations: int = 200,
-                n_draws: int = 200, n_boot: int = 1000, confidence: float = 0.95,
-                seed: int = 0, ci_method: str = "basic",
-                pool: Mapping[str, Sequence[str | Path]] | None = None,
-                figures: bool = True) -> dict[str, Any]:
+def compute_compose(target: Sequence[str | Path], basis: Mapping[str, Sequence[str | Path]],
+                    *, k: int | Sequence[int] = 2, max_subsets: int | None = 1000,
+                    intercept: bool = False, nonnegative: bool = False, top: int = 5,
+                    n_permutations: int = 200, n_draws: int = 200, n_boot: int = 1000,
+                    confidence: float = 0.95, seed: int = 0, ci_method: str = "basic",
+                    pool: Mapping[str, Sequence[str | Path]] | None = None
+                    ) -> ComposeOutput:
     """Fit the target's change on basic tasks' changes; judge the best subsets.
 
     Args:
@@ -197,15 +141,20 @@ def run_compose(target: Sequence[str | Path], basis: Mapping[str, Sequence[str |
               for r in [full_row, *best] if "skipped" in r["random_tasks"]]
     if full_row["ci"] is None and n_boot > 0:
         notes.append("not every set holds per-sample patterns, so no intervals for R²")
-    target_name = pairs["target"][1].patterns.name
+    return ComposeOutput(
+        {**params, "k": sizes}, pairs["target"][1].patterns.name,
+        [inputs.provenance(p) for p in everything], full_row, best,
+        [{"basis": f.names, "r2": f.r2, "coefficients": f.coefficients,
+          "intercept": f.intercept} for f in subsets], n_possible, notes,
+        target_delta=t_delta, deltas=deltas)
+
+
+def run_compose(target: Sequence[str | Path], basis: Mapping[str, Sequence[str | Path]],
+                out: str | Path | None = None, *, figures: bool = True,
+                **options: Any) -> dict[str, Any]:
+    """:func:`compute_compose` (``options``: its keyword arguments), saved into ``out``
+    (default ``<common parent>/analysis/compose-<target>``)."""
+    output = compute_compose(target, basis, **options)
     out = Path(out) if out else inputs.default_out(
-        [str(p.path) for p in everything], f"compose-{inputs.slug(target_name)}")
-    files = _draw(out, t_delta, deltas, subsets, best) if figures else []
-    payload = {"params": {**params, "k": sizes}, "target": target_name,
-               "inputs": [inputs.provenance(p) for p in everything],
-               "full": full_row, "best": best,
-               "subsets": [{"basis": f.names, "r2": f.r2, "coefficients": f.coefficients,
-                            "intercept": f.intercept} for f in subsets],
-               "n_possible_subsets": n_possible, "notes": notes, "files": files}
-    md = _markdown(full_row, best, subsets, everything, notes, params)
-    return write_result(out, "compose", "compose", payload, md)
+        [i["path"] for i in output.inputs], f"compose-{inputs.slug(output.target)}")
+    return write_result(out, "compose", output, figures)

@@ -1,38 +1,33 @@
 """Library call behind ``headprint track RUN_DIR`` (paper Section 4.3, Figure 5).
 
-Run-folder contract (written by the training stage, read here)::
+Reads the run folder's tracked pattern sets, ``RUN_DIR/tracking/<task>/step-<k>/``
+(:mod:`headprint.layout` owns that layout). ``step-0`` is the base model's pattern on the
+task, before any update; every task needs one, since all metrics are against it.
+``RUN_DIR`` may also be the ``tracking`` folder itself. A step folder without
+``manifest.json`` is still being written and is skipped with a note, so ``track`` can run
+during training.
 
-    RUN_DIR/tracking/<task>/step-<k>/     one pattern-set folder per saved step k
-        patterns.safetensors, manifest.json   (manifest keys "task": <task>, "step": k)
-
-``step-0`` is the base model's pattern on the task, before any update; every task needs
-one, since all metrics are against it. ``RUN_DIR`` may also be the ``tracking`` folder
-itself. A step folder without ``manifest.json`` is still being written (pattern sets
-write the manifest last) and is skipped with a note, so ``track`` can run during training.
-
-Writes ``track.json``, ``track.md``, ``dynamics.png`` (correlation and MSE against step 0
-per task) and ``change-<task>.png`` (last step minus step 0) into ``out``.
+:func:`compute_track` returns a :class:`~headprint.analysis.outputs.TrackOutput`;
+:func:`run_track` saves ``track.json``, ``track.md``, ``dynamics.png`` (correlation and MSE
+against step 0 per task) and ``change-<task>.png`` (last step minus step 0) into ``out``.
 """
 from __future__ import annotations
 
 from headprint.errors import UsageError
 
-import re
 from pathlib import Path
 from typing import Any
 
 from headprint.analysis import inputs
 from headprint.analysis.bootstrap import bootstrap_similarity
 from headprint.analysis.change import change
-from headprint.analysis.tables import (check_bootstrap_args, ci_legend, fmt_ci, markdown_table,
-                                       notes_markdown, write_result)
+from headprint.analysis.outputs import TrackOutput
+from headprint.analysis.tables import check_bootstrap_args, write_result
 from headprint.analysis.tracking import series_metrics
-from headprint.patterns.artifact import MANIFEST_FILE, PatternSetError
+from headprint.layout import MANIFEST, STEP_DIR, step_folders, tracking_root
+from headprint.patterns.artifact import PatternSetError
 
-__all__ = ["run_track", "find_series", "STEP_DIR"]
-
-#: Folder name of one saved step: ``step-<k>`` with ``k`` a non-negative integer.
-STEP_DIR = re.compile(r"^step-(\d+)$")
+__all__ = ["run_track", "compute_track", "find_series", "STEP_DIR"]
 
 
 def find_series(run_dir: str | Path) -> tuple[dict[str, list[tuple[int, Path]]], list[str]]:
@@ -40,21 +35,14 @@ def find_series(run_dir: str | Path) -> tuple[dict[str, list[tuple[int, Path]]],
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise FileNotFoundError(f"run folder {run_dir} does not exist")
-    root = run_dir / "tracking" if (run_dir / "tracking").is_dir() else run_dir
+    root = tracking_root(run_dir)
     series: dict[str, list[tuple[int, Path]]] = {}
     notes: list[str] = []
     for task_dir in sorted(p for p in root.iterdir() if p.is_dir()):
-        steps = []
-        for step_dir in sorted(task_dir.iterdir()):
-            match = STEP_DIR.match(step_dir.name)
-            if not (match and step_dir.is_dir()):
-                continue
-            if not (step_dir / MANIFEST_FILE).exists():
-                notes.append(f"{step_dir}: no {MANIFEST_FILE} yet (incomplete), skipped")
-                continue
-            steps.append((int(match.group(1)), step_dir))
+        steps, incomplete = step_folders(task_dir)
+        notes += [f"{p}: no {MANIFEST} yet (incomplete), skipped" for p in incomplete]
         if steps:
-            series[task_dir.name] = sorted(steps)
+            series[task_dir.name] = list(steps.items())
     if not series:
         raise UsageError(f"no tracking series under {run_dir}: expected pattern-set folders "
                          f"{root}/<task>/step-<k>/ with a step-0 (base model) per task")
@@ -97,9 +85,8 @@ def _task(task: str, steps: list[tuple[int, Path]], reference: inputs.Loaded | N
                    "n_samples": [i.patterns.manifest.get("n_samples") for i in items]}
 
 
-def run_track(run_dir: str | Path, out: str | Path | None = None, *, n_boot: int = 1000,
-              confidence: float = 0.95, seed: int = 0, ci_method: str = "basic",
-              figures: bool = True) -> dict[str, Any]:
+def compute_track(run_dir: str | Path, *, n_boot: int = 1000, confidence: float = 0.95,
+                  seed: int = 0, ci_method: str = "basic") -> TrackOutput:
     """Correlation and MSE of each saved step's pattern against step 0, per task.
 
     Intervals (bootstrap over samples, paired when both steps scored the same samples)
@@ -107,37 +94,26 @@ def run_track(run_dir: str | Path, out: str | Path | None = None, *, n_boot: int
     """
     check_bootstrap_args(n_boot, confidence, ci_method)
     series, notes = find_series(run_dir)
-    out = Path(out) if out else Path(run_dir) / "analysis" / "track"
     boot = {"n_boot": n_boot, "confidence": confidence, "seed": seed, "method": ci_method}
-    results, rows, provenance, files, reference = {}, [], [], [], None
+    results, provenance, changes, reference = {}, [], {}, None
     for task, steps in series.items():
         items, res = _task(task, steps, reference, boot, notes)
         reference, results[task] = reference or items[0], res
-        rows += [[task, k, fmt_ci(c, ci and ci["corr"]), fmt_ci(e, ci and ci["mse"]), r, n]
-                 for k, c, e, r, ci, n in zip(res["steps"], res["corr"], res["mse"],
-                                              res["rel_mse"], res["ci"], res["n_samples"])]
         provenance += [inputs.provenance(i) for i in items]
-        if figures and len(items) > 1:
-            from headprint.report.figures import plot_change
-
-            files.append(f"change-{inputs.slug(task)}.png")
+        if len(items) > 1:
+            last = max(res["steps"])
             by_step = dict(zip([k for k, _ in steps], items))
-            plot_change(change(by_step[0].patterns.mean, by_step[max(by_step)].patterns.mean),
-                        f"{task}: change from step 0 to step {max(by_step)}", out / files[-1])
-    if figures:
-        from headprint.report.figures import plot_dynamics
+            changes[task] = (last, change(by_step[0].patterns.mean, by_step[last].patterns.mean))
+    params = {"run_dir": str(run_dir), "n_boot": n_boot, "confidence": confidence,
+              "seed": seed, "ci_method": ci_method}
+    return TrackOutput(params, results, provenance, notes, changes=changes)
 
-        plot_dynamics(results, out / "dynamics.png",
-                      "Activation pattern vs. the base model during fine-tuning")
-        files.insert(0, "dynamics.png")
-    md = ("# Pattern dynamics during fine-tuning (Figure 5)\n\n"
-          f"Pearson r and MSE of each saved step's pattern against step 0 (the base model), "
-          f"per task; model {reference.patterns.model}. rel. MSE = MSE / mean(step-0 "
-          "pattern²). " + ci_legend(confidence, ci_method, n_boot, seed) + "\n\n"
-          + markdown_table(["task", "step", "Pearson r vs step 0", "MSE vs step 0",
-                            "rel. MSE", "N"], rows)
-          + "\n" + notes_markdown(notes))
-    payload = {"params": {"run_dir": str(run_dir), "n_boot": n_boot, "confidence": confidence,
-                          "seed": seed, "ci_method": ci_method},
-               "series": results, "inputs": provenance, "notes": notes, "files": files}
-    return write_result(out, "track", "track", payload, md)
+
+def run_track(run_dir: str | Path, out: str | Path | None = None, *, n_boot: int = 1000,
+              confidence: float = 0.95, seed: int = 0, ci_method: str = "basic",
+              figures: bool = True) -> dict[str, Any]:
+    """:func:`compute_track`, saved into ``out`` (default ``RUN_DIR/analysis/track``)."""
+    output = compute_track(run_dir, n_boot=n_boot, confidence=confidence, seed=seed,
+                           ci_method=ci_method)
+    out = Path(out) if out else Path(run_dir) / "analysis" / "track"
+    return write_result(out, "track", output, figures)

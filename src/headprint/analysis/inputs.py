@@ -14,11 +14,10 @@ from typing import Any, Sequence
 
 import torch
 
-from headprint.analysis.tables import markdown_table
 from headprint.patterns.artifact import PatternSet, PatternSetError
 
 __all__ = ["Loaded", "load", "check_compatible", "provenance", "unique_labels", "slug",
-           "default_out", "split_named", "data_label", "inputs_markdown"]
+           "default_out", "split_named"]
 
 
 @dataclass
@@ -75,6 +74,7 @@ def provenance(item: Loaded) -> dict[str, Any]:
     out = {"label": item.label, "path": str(item.path)}
     out.update({k: m[k] for k in keys if k in m})
     out["has_per_sample"] = item.has_samples
+    out["shape"] = list(item.patterns.shape)  # [L, H], for tables of the inputs
     return out
 
 
@@ -110,22 +110,3 @@ def split_named(spec: str) -> tuple[str | None, str]:
     if sep and name and "/" not in name and os.sep not in name:
         return name, rest
     return None, spec
-
-
-def data_label(item: Loaded) -> str:
-    """``source/split`` of a pattern set's data, for tables."""
-    m = item.patterns.manifest
-    data = m.get("data")
-    source = data.get("source", "?") if isinstance(data, dict) else str(data or "?")
-    split = m.get("split") or (data.get("split") if isinstance(data, dict) else None)
-    return f"{source}/{split}" if split else source
-
-
-def inputs_markdown(items: Sequence[Loaded]) -> str:
-    """A Markdown table of where each input came from."""
-    rows = [[i.label, i.patterns.model, i.patterns.manifest.get("method", "?"),
-             i.patterns.manifest.get("loss", "?"), data_label(i),
-             i.patterns.manifest.get("n_samples", "?"), "×".join(map(str, i.patterns.shape)),
-             str(i.path)] for i in items]
-    return "## Inputs\n\n" + markdown_table(
-        ["pattern set", "model", "method", "loss", "data", "N", "L×H", "path"], rows)

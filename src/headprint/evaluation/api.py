@@ -202,16 +202,11 @@ def evaluate(model_or_loaded: Any, tasks: list[str] | str, limit: int | None = N
 
 
 def results_table(results: dict[str, Any]) -> str:
-    """A Markdown table of a :func:`evaluate_detailed` result."""
-    lines = [f"Model: `{results.get('model')}`, format `{results.get('format', 'raw')}`  ", "",
-             "| task | split | kind | n | accuracy | empty | other metrics |",
-             "|---|---|---|---:|---:|---:|---|"]
-    for task, entry in results["tasks"].items():
-        other = ", ".join(f"{k} {v:.4f}" for k, v in entry["metrics"].items() if k != "acc")
-        empty = entry.get("n_empty", "-")
-        lines.append(f"| {task} | {entry['split']} | {entry['kind']} | {entry['n']} | "
-                     f"{entry['accuracy']:.4f} | {empty} | {other or '-'} |")
-    return "\n".join(lines) + "\n"
+    """The Markdown summary of a :func:`evaluate_detailed` result (rendered by the report
+    stage's ``results/eval.j2``; also what ``headprint eval`` prints)."""
+    from headprint.report.summaries import render_summary
+
+    return render_summary("eval", results)
 
 
 def run_eval(config: EvalConfig, out: str | Path) -> dict[str, Any]:

@@ -11,11 +11,11 @@ from headprint.errors import UsageError
 import logging
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from headprint.experiments import fig4, fig5, table1, table2, table3, transfer
 from headprint.experiments.context import Context
-from headprint.experiments.reporting import write_index
+from headprint.experiments.record import ExperimentResult
 from headprint.experiments.scales import Scale, get_scale
 from headprint.models import DEFAULT_MODEL
 
@@ -24,7 +24,7 @@ __all__ = ["reproduce", "EXPERIMENTS"]
 log = logging.getLogger("headprint.experiments")
 
 #: Experiment name -> (title, function running it on a Context).
-EXPERIMENTS: dict[str, tuple[str, Callable[[Context], dict[str, Any]]]] = {
+EXPERIMENTS: dict[str, tuple[str, Callable[[Context], ExperimentResult]]] = {
     module.NAME: (module.TITLE, module.run)
     for module in (table1, fig4, fig5, table2, table3, transfer)
 }
@@ -32,14 +32,15 @@ EXPERIMENTS: dict[str, tuple[str, Callable[[Context], dict[str, Any]]]] = {
 
 def reproduce(name: str, model: str = DEFAULT_MODEL, scale: str | Scale = "small",
               out: str | Path = "runs/reproduce", prompt_format: str = "auto",
-              dtype: str = "auto") -> dict[str, Any]:
+              dtype: str = "auto") -> dict[str, ExperimentResult]:
     """Run experiment ``name`` (``table1``, ``fig4``, ``fig5``, ``table2``, ``table3`` or
     ``all``) on ``model`` at ``scale`` into ``out``, every step in ``prompt_format``
     (``auto``, ``chat`` or ``raw``; :mod:`headprint.data.prompt_format`).
 
     Returns:
-        ``{name: result}`` where each result holds ``report`` (the HTML page), ``findings``
-        and the experiment's numbers; ``out/index.html`` links every report.
+        ``{name: result}``, each an :class:`~headprint.experiments.record.ExperimentResult`
+        (its ``report`` is the HTML page; read as a mapping it also gives ``findings`` and
+        the experiment's numbers); ``out/index.html`` links every report.
 
     Raises:
         ValueError: unknown experiment or scale.
@@ -61,5 +62,7 @@ def reproduce(name: str, model: str = DEFAULT_MODEL, scale: str | Scale = "small
         results[exp] = EXPERIMENTS[exp][1](ctx)
         log.info("== %s done in %.1f min: %s", exp, (time.perf_counter() - started) / 60,
                  results[exp]["report"])
+    from headprint.report.experiment_pages import write_index
+
     write_index(ctx.out)
     return results

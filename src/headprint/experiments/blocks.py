@@ -14,11 +14,10 @@ from typing import Any, Sequence
 
 from headprint.experiments.context import Context
 from headprint.io import atomic_write_json
+from headprint.layout import step_folders, task_folder
 
 __all__ = ["sft", "patterns", "evaluation", "gold_choice_probability", "data_source",
-           "tracked", "TRACK_DIR"]
-
-TRACK_DIR = "tracking"
+           "tracked"]
 
 
 def data_source(ctx: Context, data: str) -> str:
@@ -75,15 +74,12 @@ def sft(ctx: Context, label: str, data: str, limit: int | None, *, init: str | N
 
 def tracked(ctx: Context, run: str, task: str) -> dict[int, Path]:
     """``{step: pattern-set folder}`` tracked for ``task`` in the SFT step ``run``."""
-    root = ctx.steps.path(run) / "run" / TRACK_DIR / task.replace("/", "_")
-    found = {}
-    for folder in root.glob("step-*"):
-        if (folder / "manifest.json").exists():
-            found[int(folder.name.removeprefix("step-"))] = folder
+    root = task_folder(ctx.steps.path(run) / "run", task)
+    found, _ = step_folders(root)
     if 0 not in found or len(found) < 2:
         raise FileNotFoundError(f"{root}: expected tracked pattern sets at step 0 and after "
                                 f"training, found steps {sorted(found)}")
-    return dict(sorted(found.items()))
+    return found
 
 
 def patterns(ctx: Context, label: str, data: str, *, model: str | None = None,

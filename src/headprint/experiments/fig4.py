@@ -9,18 +9,30 @@ null, which the paper does not report but which say whether an R² is more than 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
-from headprint.analysis.tables import fmt, markdown_table
+from headprint.analysis.tables import fmt
 from headprint.experiments.context import Context
 from headprint.experiments.findings import Finding
-from headprint.experiments.reporting import write_experiment
+from headprint.experiments.record import ExperimentResult, Record, save_experiment
 from headprint.experiments.shared import before_after, family_of, task_runs
 
-__all__ = ["run", "NAME", "TITLE"]
+__all__ = ["run", "NAME", "TITLE", "Fig4Numbers"]
 
 NAME = "fig4"
 TITLE = "Figure 4: a complex task's pattern change combines basic tasks' changes"
+
+
+@dataclass
+class Fig4Numbers(Record):
+    """Figure 4 on this model: ``compose`` holds the composition fit of the complex
+    task's change (``full``: all basic tasks; ``subsets``: every pair, best first;
+    ``best``: the best pairs against both nulls; ``notes``), as ``compose/compose.json``."""
+
+    compose: dict[str, Any]
+    complex_task: str
+    basic_tasks: list[str]
 
 
 def _beats(null: dict[str, Any]) -> bool | None:
@@ -61,20 +73,6 @@ def _fit_finding(best: dict[str, Any]) -> Finding:
                    + _null_text("random-tasks", best["random_tasks"]))
 
 
-def _nulls_table(best: list[dict[str, Any]]) -> str:
-    """The best pairs' R² beside both nulls: mean (q95), p."""
-    def cell(null: dict[str, Any]) -> str:
-        if "skipped" in null:
-            return "n/a"
-        return (f"{fmt(null.get('null_mean'), 3)} ({fmt(null.get('null_q95'), 3)}), "
-                f"p {fmt(null.get('p_value'), 2)}")
-
-    return markdown_table(["basic tasks", "R²", "shuffled-heads null: mean (q95), p",
-                           "random-tasks null: mean (q95), p"],
-                          [[" + ".join(b["basis"]), b["r2"], cell(b["shuffled_heads"]),
-                            cell(b["random_tasks"])] for b in best])
-
-
 def _pair_finding(best: dict[str, Any], complex_task: str) -> Finding:
     families = {family_of(t) for t in best["basis"]}
     verdict = ("reproduced" if families == {"math", "code"} else
@@ -85,7 +83,7 @@ def _pair_finding(best: dict[str, Any], complex_task: str) -> Finding:
                    + " (paper: GSM8K + Code Search Net)")
 
 
-def run(ctx: Context) -> dict[str, Any]:
+def run(ctx: Context) -> ExperimentResult:
     """Run (or resume) the experiment; return its results."""
     from headprint.analysis.api import run_compose
 
@@ -100,26 +98,8 @@ def run(ctx: Context) -> dict[str, Any]:
                          n_draws=200, n_boot=0, seed=s.seed)
     best = result["best"][0]
     findings = [_fit_finding(best), _pair_finding(best, s.complex_task)]
-    rows = [[" + ".join(f["basis"]), f["r2"],
-             ", ".join(f"{k} {v:.3g}" for k, v in f["coefficients"].items())]
-            for f in result["subsets"]]
-    body = ("## Figure 4: R² of the complex task's change on pairs of basic tasks\n\n"
-            f"Target: **{s.complex_task}** (the paper's SGSM). The paper's figure reports the "
-            "best pair for SGSM, Code Search Net + GSM8K, at R² 0.97 (and 0.95 for its "
-            "Infinity-Instruct analogue, which has no offline counterpart here).\n\n"
-            + markdown_table(["basic tasks", "R²", "coefficients β"], rows)
-            + f"\nAll {len(pairs)} basic tasks at once: R² {fmt(result['full']['r2'], 3)} "
-            "(least squares; with non-negative β "
-            f"{fmt(result['full']['r2_by_fit']['nonnegative'], 3)}).\n\n"
-            "## Is the best R² more than chance?\n\n"
-            "Two nulls, each with the same fit: the target's change regressed on the pair "
-            "with the heads shuffled (500 permutations), and on random pairs of other tasks "
-            "instead (random-tasks baseline; needs more basic tasks than the pair).\n\n"
-            + _nulls_table(result["best"])
-            + "\nNull distributions and the change heatmaps are in `compose/`.\n")
-    payload = {"compose": {k: result[k] for k in ("full", "best", "subsets", "notes")},
-               "complex_task": s.complex_task, "basic_tasks": list(pairs)}
+    numbers = Fig4Numbers({k: result[k] for k in ("full", "best", "subsets", "notes")},
+                          s.complex_task, list(pairs))
     inputs = [p for pair in [target, *pairs.values()] for p in pair]
-    page = write_experiment(ctx, NAME, TITLE, body, findings, payload, inputs,
-                            time.perf_counter() - started)
-    return {"report": page, "findings": findings, **payload}
+    return save_experiment(ctx, NAME, TITLE, numbers, findings, inputs,
+                           time.perf_counter() - started)

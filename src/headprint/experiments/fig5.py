@@ -9,21 +9,40 @@ from __future__ import annotations
 
 import shutil
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from headprint.analysis.tables import fmt, markdown_table
+from headprint.analysis.tables import fmt
 from headprint.experiments import blocks
 from headprint.experiments.context import Context
 from headprint.experiments.findings import Finding
-from headprint.experiments.reporting import write_experiment
+from headprint.experiments.record import ExperimentResult, Record, save_experiment
 from headprint.experiments.shared import task_runs
+from headprint.layout import tracking_folder
 
-__all__ = ["run", "NAME", "TITLE", "half_change_step"]
+__all__ = ["run", "NAME", "TITLE", "half_change_step", "Fig5Numbers"]
 
 NAME = "fig5"
 TITLE = "Figure 5: activation patterns change in the first steps of SFT"
+
+
+@dataclass
+class Fig5Numbers(Record):
+    """Figure 5 on this model.
+
+    Attributes:
+        series: task -> steps, corr, mse, rel_mse against step 0 (as ``track/track.json``).
+        half_change: task -> share of the steps to half the final ``1 − r`` and rel. MSE.
+        final: task -> last step, ``1 − r`` and relative MSE at it.
+        track_at: the steps the scale tracks.
+    """
+
+    series: dict[str, Any]
+    half_change: dict[str, tuple[float, float]]
+    track_at: list[int]
+    final: dict[str, dict[str, float]]
 
 
 def half_change_step(steps: list[int], change: list[float]) -> float:
@@ -40,7 +59,7 @@ def half_change_step(steps: list[int], change: list[float]) -> float:
     return 1.0
 
 
-def run(ctx: Context) -> dict[str, Any]:
+def run(ctx: Context) -> ExperimentResult:
     """Run (or resume) the experiment; return its results."""
     from headprint.analysis.api import run_track
 
@@ -52,17 +71,17 @@ def run(ctx: Context) -> dict[str, Any]:
     inputs = []
     for task, run_ref in runs.items():
         for step, path in blocks.tracked(ctx, run_ref, task).items():
-            shutil.copytree(path, series_dir / task / f"step-{step}")
+            shutil.copytree(path, tracking_folder(series_dir, task, step))
             inputs.append(path)
     result = run_track(series_dir, folder / "track", n_boot=0)
-    rows, halves, final_mse = [], {}, {}
+    halves, final = {}, {}
     for task, s in result["series"].items():
         one_minus_r = [1.0 - c if c is not None else np.nan for c in s["corr"]]
         rel = [m if m is not None else np.nan for m in s["rel_mse"]]
         halves[task] = (half_change_step(s["steps"], one_minus_r),
                         half_change_step(s["steps"], rel))
-        final_mse[task] = rel[-1]
-        rows.append([task, s["steps"][-1], one_minus_r[-1], rel[-1], *halves[task]])
+        final[task] = {"step": s["steps"][-1], "one_minus_r": one_minus_r[-1],
+                       "rel_mse": rel[-1]}
     med_r = float(np.nanmedian([h[0] for h in halves.values()]))
     med_m = float(np.nanmedian([h[1] for h in halves.values()]))
     fast = [med_r <= 0.25, med_m <= 0.25]
@@ -70,6 +89,7 @@ def run(ctx: Context) -> dict[str, Any]:
         "F5.fast", "reproduced" if all(fast) else "inconclusive" if any(fast) else "not reproduced",
         f"median over tasks, share of the steps needed for half the final change: "
         f"{fmt(med_r, 2)} for 1 − r, {fmt(med_m, 2)} for relative MSE (fast: ≤ 0.25)")]
+    final_mse = {t: f["rel_mse"] for t, f in final.items()}
     ranked = sorted(final_mse, key=lambda t: -np.nan_to_num(final_mse[t], nan=-1.0))
     if "math" in final_mse:
         findings.append(Finding(
@@ -77,17 +97,6 @@ def run(ctx: Context) -> dict[str, Any]:
             f"largest final change: {ranked[0]} (relative MSE {fmt(final_mse[ranked[0]], 3)})"
             f"; math ranks {ranked.index('math') + 1} of {len(ranked)}; the comparison "
             "across models is not testable with one model"))
-    body = ("## Figure 5: change against the base model during SFT\n\n"
-            "The paper plots Pearson r and MSE of the pattern at SFT step k against the base "
-            "model's, per task, for three models; its text says the patterns change rapidly "
-            "in the first steps, most for OPT-6.7B and for MATH. Per-step values and the "
-            "curves are in `track/`.\n\n"
-            + markdown_table(["task", "last step", "1 − r at last step", "rel. MSE at last "
-                              "step", "share of steps to half of 1 − r",
-                              "share of steps to half of MSE"],
-                             rows))
-    payload = {"series": result["series"], "half_change": halves,
-               "track_at": list(ctx.scale.track_at)}
-    page = write_experiment(ctx, NAME, TITLE, body, findings, payload, inputs,
-                            time.perf_counter() - started)
-    return {"report": page, "findings": findings, **payload}
+    numbers = Fig5Numbers(result["series"], halves, list(ctx.scale.track_at), final)
+    return save_experiment(ctx, NAME, TITLE, numbers, findings, inputs,
+                           time.perf_counter() - started)

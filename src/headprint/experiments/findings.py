@@ -19,8 +19,8 @@ from typing import Any, Mapping, Sequence
 
 from headprint.experiments.paper import CLAIMS
 
-__all__ = ["Finding", "Comparison", "compare_paired", "combine", "findings_markdown",
-           "direction_verdict", "VERDICTS"]
+__all__ = ["Finding", "Comparison", "compare_paired", "combine", "direction_verdict",
+           "VERDICTS"]
 
 VERDICTS = ("reproduced", "not reproduced", "inconclusive")
 
@@ -133,17 +133,3 @@ def combine(verdicts: Sequence[str]) -> str:
     if verdicts and all(v == "not reproduced" for v in verdicts):
         return "not reproduced"
     return "inconclusive"
-
-
-def findings_markdown(findings: Sequence[Finding], model: str) -> str:
-    """``## Findings`` section: one line per claim, then a table of the same."""
-    lines = [f"## Did it reproduce on {model}?", ""]
-    for f in findings:
-        lines.append(f"- **{f.verdict}** — {CLAIMS[f.claim][0]}: {f.statement} "
-                     f"*headprint:* {f.evidence}")
-    lines += ["", "Verdicts: reproduced (holds; where arms are compared, the difference has "
-              "the paper's sign beyond the noise over test rows and the spread between "
-              "seeds); not reproduced (the opposite, beyond the same noise); inconclusive "
-              "(within noise, parts pointing both ways, or not testable here).", ""]
-    return "\n".join(lines) + "\n"
-

@@ -4,28 +4,55 @@ Per task (basic tasks and the complex task): the pattern of held-out rows under 
 model (before) and after SFT on the task's training rows (after), from the shared task runs.
 Table 1: Gini, CV and kurtosis of each pattern, averaged over tasks as the paper's rows
 are. Figure 2: task × task Pearson correlations of the patterns before, after, and of the
-change rates ``Δ / before``, in clustering order.
+change rates ``Δ / before``, in clustering order. Returns an
+:class:`~headprint.experiments.record.ExperimentResult` holding :class:`Table1Numbers`.
 """
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from headprint.analysis import change_rate, distribution_stats, similarity_matrix
-from headprint.analysis.tables import fmt, markdown_table
+from headprint.analysis.tables import fmt
 from headprint.experiments.context import Context
 from headprint.experiments.findings import Finding
 from headprint.experiments.paper import TABLE1
-from headprint.experiments.reporting import write_experiment
+from headprint.experiments.record import ExperimentResult, Record, figure_field, save_experiment
 from headprint.experiments.shared import before_after, family_of, task_runs
 
-__all__ = ["run", "NAME", "TITLE"]
+__all__ = ["run", "NAME", "TITLE", "Table1Numbers"]
 
 NAME = "table1"
 TITLE = "Table 1 and Figure 2: SFT selectively activates attention heads"
 STATS = ("gini", "cv", "kurtosis")
+
+
+@dataclass
+class Table1Numbers(Record):
+    """Table 1 and Figure 2 on this model.
+
+    Attributes:
+        per_task: task -> state (before/after) -> Gini, CV, kurtosis (and notes).
+        mean: state -> statistic -> mean over tasks (the paper's rows).
+        similarity: matrix (before, after, change-rate) -> names, ``[K, K]`` Pearson r
+            (task order) and ``order`` (clustering order, as the figures show them).
+        mean_off_diagonal: matrix -> mean Pearson r between different tasks.
+        tasks, families: the tasks and each one's family (math, code, reasoning, ...).
+        paper: the paper's Table 1.
+        patterns: state -> ``[L, H]`` pattern averaged over tasks (figures only).
+    """
+
+    per_task: dict[str, Any]
+    mean: dict[str, dict[str, float]]
+    similarity: dict[str, dict[str, Any]]
+    tasks: list[str]
+    paper: dict[str, Any]
+    families: dict[str, str]
+    mean_off_diagonal: dict[str, float]
+    patterns: dict[str, Any] = figure_field(dict)
 
 
 def _groups(tasks: list[str]) -> list[str]:
@@ -80,10 +107,9 @@ def _stats_findings(mean_b: dict, mean_a: dict, n: int) -> list[Finding]:
     ]
 
 
-def run(ctx: Context) -> dict[str, Any]:
+def run(ctx: Context) -> ExperimentResult:
     """Run (or resume) the experiment; return its results."""
     from headprint.patterns.artifact import PatternSet
-    from headprint.report.figures import plot_heatmap, plot_similarity
 
     started = time.perf_counter()
     pairs = before_after(ctx, task_runs(ctx))
@@ -94,50 +120,23 @@ def run(ctx: Context) -> dict[str, Any]:
                     "after": distribution_stats(after[t]).as_dict()} for t in tasks}
     mean = {state: {k: float(np.nanmean([per_task[t][state][k] for t in tasks]))
                     for k in STATS} for state in ("before", "after")}
-    folder = ctx.exp_dir(NAME)
     matrices = {"before": similarity_matrix(before), "after": similarity_matrix(after),
                 "change-rate": similarity_matrix({t: change_rate(before[t], after[t])
                                                   for t in tasks})}
-    for what, sim in matrices.items():
-        o = sim.ordered()
-        plot_similarity(o.corr, o.names, folder / f"figure2-{what}.png",
-                        f"Figure 2 ({what} SFT)" if what != "change-rate" else
-                        "Figure 2: similarity of change rates Δ/before")
-    plot_heatmap(np.mean([before[t].numpy() for t in tasks], axis=0),
-                 f"Mean pattern before SFT ({ctx.model})", folder / "pattern-before.png")
-    plot_heatmap(np.mean([after[t].numpy() for t in tasks], axis=0),
-                 f"Mean pattern after SFT ({ctx.model})", folder / "pattern-after.png")
-
-    corr_b = float(np.nanmean(_off_diagonal(matrices["before"].corr)))
-    corr_a = float(np.nanmean(_off_diagonal(matrices["after"].corr)))
+    off = {w: float(np.nanmean(_off_diagonal(m.corr))) for w, m in matrices.items()}
     grouping = _grouping(matrices["change-rate"].corr, matrices["change-rate"].names)
     findings = _stats_findings(mean["before"], mean["after"], len(tasks)) + [
         Finding("F2.groups", *grouping),
-        Finding("F2.specific", "reproduced" if corr_a < corr_b else "not reproduced",
-                f"mean correlation between tasks' patterns {corr_b:.3f} before, "
-                f"{corr_a:.3f} after SFT"),
+        Finding("F2.specific", "reproduced" if off["after"] < off["before"] else
+                "not reproduced", f"mean correlation between tasks' patterns "
+                f"{off['before']:.3f} before, {off['after']:.3f} after SFT"),
     ]
-    rows = [[f"{m} (paper)", state, *TABLE1[m][state]] for m in TABLE1
-            for state in ("before", "after")]
-    rows += [[f"**{ctx.model}** (headprint, mean of {len(tasks)} tasks)", state,
-              *(mean[state][k] for k in STATS)] for state in ("before", "after")]
-    detail = [[t, family_of(t), *(per_task[t][s][k] for s in ("before", "after")
-                                   for k in STATS)] for t in tasks]
-    sim_rows = [[w, float(np.nanmean(_off_diagonal(m.corr)))] for w, m in matrices.items()]
-    body = ("## Table 1: distribution of the activation pattern\n\n"
-            + markdown_table(["model", "state", "Gini", "CV", "kurtosis"], rows)
-            + "\n### Per task (headprint)\n\n"
-            + markdown_table(["task", "family", "Gini before", "CV before", "kurt. before",
-                              "Gini after", "CV after", "kurt. after"], detail)
-            + "\n## Figure 2: task similarity\n\nThe paper shows the correlation matrices "
-            "as figures only; its text says that after SFT the tasks group into math/code "
-            "and text reasoning and that correlations between tasks decrease.\n\n"
-            + markdown_table(["matrix", "mean off-diagonal Pearson r"], sim_rows))
-    payload = {"per_task": per_task, "mean": mean,
-               "similarity": {w: {"names": m.names, "corr": m.corr} for w, m in
-                              matrices.items()},
-               "tasks": tasks, "paper": TABLE1}
+    numbers = Table1Numbers(
+        per_task, mean, {w: {"names": m.names, "corr": m.corr, "order": m.ordered().names}
+                         for w, m in matrices.items()},
+        tasks, TABLE1, {t: family_of(t) for t in tasks}, off,
+        patterns={"before": np.mean([before[t].numpy() for t in tasks], axis=0),
+                  "after": np.mean([after[t].numpy() for t in tasks], axis=0)})
     inputs = [p for pair in pairs.values() for p in pair]
-    page = write_experiment(ctx, NAME, TITLE, body, findings, payload, inputs,
-                            time.perf_counter() - started)
-    return {"report": page, "findings": findings, **payload}
+    return save_experiment(ctx, NAME, TITLE, numbers, findings, inputs,
+                           time.perf_counter() - started)

@@ -24,20 +24,19 @@ it, and decides a comparison only when both arms' accuracy is 0 on every seed.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from headprint.analysis.tables import markdown_table
 from headprint.experiments import blocks
 from headprint.experiments.context import Context
 from headprint.experiments.findings import Finding, combine
 from headprint.experiments.paper import TABLE2
-from headprint.experiments.plots import plot_arms
-from headprint.experiments.replicates import compare_seeds, format_mean_sd, mean_sd
-from headprint.experiments.reporting import write_experiment
+from headprint.experiments.record import ExperimentResult, Record, save_experiment
+from headprint.experiments.replicates import compare_seeds, mean_sd
 from headprint.experiments.shared import before_after, family_of, task_runs
 
-__all__ = ["run", "NAME", "TITLE", "ARMS", "MIXTURES"]
+__all__ = ["run", "NAME", "TITLE", "ARMS", "MIXTURES", "Table2Numbers"]
 
 NAME = "table2"
 TITLE = "Table 2: a basic-task mixture from pattern composition, then the target data"
@@ -45,6 +44,27 @@ ARMS = ("Base", "SFT", "Random", "Uniform", "Ours")
 #: Mixture arm -> (``mix_data``'s ``by``, file in the mixture step).
 MIXTURES = {"Random": ("random", "random.jsonl"), "Uniform": ("uniform", "uniform.jsonl"),
             "Ours": ("composition", "ours.jsonl")}
+
+
+@dataclass
+class Table2Numbers(Record):
+    """Table 2 on this model.
+
+    Attributes:
+        arms: ``Base`` -> its evaluation; every trained arm -> seed -> its evaluation
+            (accuracy, n, loss, ...; per-row values left out).
+        summary: arm -> ``accuracy`` and ``loss`` as ``(mean, sd)`` over seeds, ``n_seeds``.
+        mixtures: seed -> the composition fit (kept tasks, β, R² of both fits) and the
+            rows each mixture arm drew per basic task.
+        seeds, paper, complex_task: the seeds, the paper's Table 2, the target task.
+    """
+
+    arms: dict[str, Any]
+    summary: dict[str, dict[str, Any]]
+    mixtures: dict[str, dict[str, Any]]
+    seeds: list[int]
+    paper: dict[str, Any]
+    complex_task: str
 
 
 def _mixtures(ctx: Context, target: tuple[Path, Path], basis: dict[str, tuple[Path, Path]],
@@ -125,16 +145,7 @@ def _kept_verdict(kept: dict[str, float]) -> str:
             if families & {"math", "code"} else "not reproduced")
 
 
-def _mixture_rows(runs: dict[int, dict]) -> list[list[Any]]:
-    rows = []
-    for seed, r in runs.items():
-        m = r["mixture"]
-        for t, beta in m["coefficients"].items():
-            rows.append([seed, t, beta, *(m["counts"][arm].get(t, 0) for arm in MIXTURES)])
-    return rows
-
-
-def run(ctx: Context) -> dict[str, Any]:
+def run(ctx: Context) -> ExperimentResult:
     """Run (or resume) the experiment; return its results."""
     started = time.perf_counter()
     s = ctx.scale
@@ -147,13 +158,6 @@ def run(ctx: Context) -> dict[str, Any]:
                                                       for r in runs.values()] for a in ARMS}
     loss = {a: [base["loss"]] if a == "Base" else [r["arms"][a]["loss"] for r in runs.values()]
             for a in ARMS}
-    folder = ctx.exp_dir(NAME)
-    plot_arms({"accuracy (%)": {a: 100 * mean_sd(acc[a])[0] for a in ARMS}},
-              folder / "accuracy.png", f"Table 2: {task} test accuracy, mean of "
-              f"{len(s.seeds)} seeds", "%")
-    plot_arms({"held-out loss": {a: mean_sd(loss[a])[0] for a in ARMS}},
-              folder / "heldout-loss.png", "Table 2: loss of the gold program "
-              "(lower is better)", "mean response-token loss")
     kept = {seed: r["mixture"]["kept"] for seed, r in runs.items()}
     findings = [
         _compare("T2.beats_sft", runs, base, "Ours", "SFT"),
@@ -165,41 +169,16 @@ def run(ctx: Context) -> dict[str, Any]:
                     f"{t} (β {b:.3g}, {family_of(t)})" for t, b in k.items())
                     for seed, k in kept.items()) + f" for {task}, which combines math and code"),
     ]
-    rows = [[f"{m} (paper, MathBench)", *v[:3], "", v[3]] for m, v in TABLE2.items()]
-    rows.append([f"**{ctx.model}** (headprint, {task}), mean ± sd over {len(s.seeds)} seeds",
-                 *(format_mean_sd(acc[a], 100) for a in ARMS)])
-    rows.append(["held-out loss of the gold program (lower is better)",
-                 *(format_mean_sd(loss[a], 1, ".4f") for a in ARMS)])
-    fits = [[seed, r["mixture"]["r2_by_fit"]["least_squares"],
-             r["mixture"]["r2_by_fit"]["nonnegative"],
-             ", ".join(f"{t} {b:.3g}" for t, b in r["mixture"]["kept"].items())]
-            for seed, r in runs.items()]
-    body = ("## Table 2: accuracy (%) on the complex task\n\n"
-            + markdown_table(["model", *ARMS], rows)
-            + f"\nTest rows: {base['n']} of `{task}:test`; target training rows: "
-            f"{s.t2_target_train}; mixture size N = {s.t2_mixture}; seeds "
-            f"{', '.join(map(str, s.seeds))} (Base is not trained: one evaluation). The "
-            "paper has no Uniform arm.\n\n"
-            "## The mixtures\n\n"
-            f"Composition fit of the target's change over all basic tasks, per seed; β from "
-            f"{'NNLS' if s.t2_nonneg else 'least squares'}; kept the top {s.t2_top_k} "
-            "positive coefficients.\n\n"
-            + markdown_table(["seed", "R² (least squares)", "R² (non-negative)", "kept (β)"],
-                             fits)
-            + "\n" + markdown_table(["seed", "basic task", "β", *(f"rows ({a})"
-                                                                 for a in MIXTURES)],
-                                    _mixture_rows(runs)))
     strip = ("correct", "loss_per_row")
-    payload = {"arms": {"Base": {k: v for k, v in base.items() if k not in strip},
-                        **{a: {str(seed): {k: v for k, v in r["arms"][a].items()
-                                           if k not in strip} for seed, r in runs.items()}
-                           for a in ARMS[1:]}},
-               "summary": {a: {"accuracy": mean_sd(acc[a]), "loss": mean_sd(loss[a]),
-                               "n_seeds": len(acc[a])} for a in ARMS},
-               "mixtures": {str(seed): r["mixture"] for seed, r in runs.items()},
-               "seeds": list(s.seeds), "paper": TABLE2, "complex_task": task}
+    numbers = Table2Numbers(
+        arms={"Base": {k: v for k, v in base.items() if k not in strip},
+              **{a: {str(seed): {k: v for k, v in r["arms"][a].items() if k not in strip}
+                     for seed, r in runs.items()} for a in ARMS[1:]}},
+        summary={a: {"accuracy": mean_sd(acc[a]), "loss": mean_sd(loss[a]),
+                     "n_seeds": len(acc[a])} for a in ARMS},
+        mixtures={str(seed): r["mixture"] for seed, r in runs.items()},
+        seeds=list(s.seeds), paper=TABLE2, complex_task=task)
     inputs = [*(p for r in runs.values() for p in r["target"]),
               *(p for pair in basis.values() for p in pair)]
-    page = write_experiment(ctx, NAME, TITLE, body, findings, payload, inputs,
-                            time.perf_counter() - started)
-    return {"report": page, "findings": findings, **payload}
+    return save_experiment(ctx, NAME, TITLE, numbers, findings, inputs,
+                           time.perf_counter() - started)

@@ -17,27 +17,55 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from headprint.analysis.tables import markdown_table
 from headprint.experiments import blocks
 from headprint.experiments.context import Context
 from headprint.experiments.findings import Finding, combine
 from headprint.experiments.paper import TABLE3
-from headprint.experiments.plots import plot_arms
-from headprint.experiments.replicates import compare_seeds, format_mean_sd, mean_sd
-from headprint.experiments.reporting import write_experiment
-from headprint.experiments.table3_report import comparisons_section, cost_section
+from headprint.experiments.record import ExperimentResult, Record, save_experiment
+from headprint.experiments.replicates import compare_seeds, mean_sd
+from headprint.experiments.table3_comparisons import comparisons, selection_costs
 
-__all__ = ["run", "NAME", "TITLE", "LETTERS"]
+__all__ = ["run", "NAME", "TITLE", "LETTERS", "Table3Numbers"]
 
 NAME = "table3"
 TITLE = "Table 3: selecting pool rows by pattern similarity to a small private-like set"
 #: Selection method -> the letter of its arms.
 LETTERS = {"pattern": "T", "embedding": "E", "random": "R"}
+
+
+@dataclass
+class Table3Numbers(Record):
+    """Table 3 on this model.
+
+    Attributes:
+        arms: the arms in table order (Base, T/E/R per size, P); ``sizes``, ``seeds``.
+        summary: arm -> ``accuracy`` and ``gold_prob`` as ``(mean, sd)`` over seeds of the
+            mean over domains, ``n_seeds``.
+        domain_summary: domain -> arm -> ``(mean, sd)`` of its accuracy over seeds.
+        base: domain -> the base model's evaluation; domains: domain -> seed -> every
+            arm's evaluation, the selections (without chosen ids) and ``pattern_r``.
+        comparisons: every pairwise comparison over seeds and test rows
+            (:func:`~headprint.experiments.table3_comparisons.comparisons`).
+        selection_cost: method -> seconds and pattern r of its rows per size.
+        paper: the paper's Table 3.
+    """
+
+    arms: list[str]
+    seeds: list[int]
+    summary: dict[str, dict[str, Any]]
+    base: dict[str, Any]
+    domains: dict[str, Any]
+    paper: dict[str, Any]
+    sizes: list[int]
+    domain_summary: dict[str, dict[str, Any]]
+    comparisons: dict[str, Any]
+    selection_cost: dict[str, Any]
 
 
 def _pool(ctx: Context, domain: str, seed: int) -> str:
@@ -143,7 +171,7 @@ def _per_seed(domains: dict, base: dict, arm: str, key: str) -> dict[int, dict[s
                    for i, v in d[seed]["arms"][arm].get(key, {}).items()} for seed in seeds}
 
 
-def run(ctx: Context) -> dict[str, Any]:
+def run(ctx: Context) -> ExperimentResult:
     """Run (or resume) the experiment; return its results."""
     started = time.perf_counter()
     s = ctx.scale
@@ -171,52 +199,28 @@ def run(ctx: Context) -> dict[str, Any]:
 
     findings = [claim("T3.beats_random", "R"), claim("T3.beats_embedding", "E"),
                 claim("T3.beats_base", "Base")]
-    plot_arms({f"n = {n}": {"pattern (T)": 100 * mean_sd(acc[f"T{n}"])[0],
-                            "embedding (E)": 100 * mean_sd(acc[f"E{n}"])[0],
-                            "random (R)": 100 * mean_sd(acc[f"R{n}"])[0],
-                            "base": 100 * acc["Base"][0]} for n in s.t3_sizes},
-              ctx.exp_dir(NAME) / "accuracy.png",
-              f"Table 3: MMLU accuracy, mean of {len(domains)} domains and "
-              f"{len(s.seeds)} seeds", "%")
-    paper_cols = ["Base", "T100", "R100", "T300", "R300", "T500", "R500"]
-    paper_rows = [[f"{m} (paper)", *(v[c] for c in paper_cols)] for m, v in TABLE3.items()]
-    ours = [[f"**{ctx.model}** (headprint, mean of {len(domains)} domains)",
-             *(format_mean_sd(acc[a], 100) for a in arms)]]
-    for d, per_seed in domains.items():
-        ours.append([d, f"{100 * base[d]['accuracy']:.1f}",
-                     *(format_mean_sd([r["arms"][a]["accuracy"] for r in per_seed.values()],
-                                      100) for a in arms[1:])])
-    n_test = {d: b["n"] for d, b in base.items()}
-    body = ("## Table 3: MMLU accuracy (%) on the private test rows\n\n"
-            "The paper (mean of math, physics, chemistry, biology):\n\n"
-            + markdown_table(["model", *paper_cols], paper_rows)
-            + f"\nheadprint, mean ± sd over seeds {', '.join(map(str, s.seeds))} (selection "
-            f"sizes {', '.join(map(str, s.t3_sizes))}; pool {s.t3_pool or 'all'} rows per "
-            "domain; test rows per domain: " + ", ".join(f"{d} {n}" for d, n in n_test.items())
-            + "; *T*: pattern similarity (Eq. 5), *E*: embedding similarity, *R*: random, "
-            "*P*: the model fine-tuned on the pseudo-private rows, which picks the rows; Base "
-            "is not trained, one evaluation):\n\n" + markdown_table(["model / domain", *arms],
-                                                                    ours)
-            + comparisons_section(s.t3_sizes, correct, gold, versus)
-            + cost_section(domains, s.t3_sizes))
+    domain_summary = {d: {"Base": mean_sd([base[d]["accuracy"]]),
+                          **{a: mean_sd([r["arms"][a]["accuracy"] for r in per_seed.values()])
+                             for a in arms[1:]}} for d, per_seed in domains.items()}
     strip = ("correct", "gold_prob")
-    payload = {"arms": arms, "seeds": list(s.seeds),
-               "summary": {a: {"accuracy": mean_sd(acc[a]), "n_seeds": len(acc[a]),
-                               "gold_prob": mean_sd([float(np.mean(list(v.values())))
-                                                     for v in gold[a].values() if v])}
-                           for a in arms},
-               "base": {d: {k: v for k, v in b.items() if k not in strip}
-                        for d, b in base.items()},
-               "domains": {d: {str(seed): {
-                   "arms": {a: {k: v for k, v in r.items() if k not in strip}
-                            for a, r in x["arms"].items()},
-                   "selections": {by: {k: v for k, v in sel.items() if k != "chosen"}
-                                  for by, sel in x["selections"].items()},
-                   "pattern_r": x["pattern_r"]} for seed, x in per_seed.items()}
-                   for d, per_seed in domains.items()},
-               "paper": TABLE3}
+    numbers = Table3Numbers(
+        arms=arms, seeds=list(s.seeds),
+        summary={a: {"accuracy": mean_sd(acc[a]), "n_seeds": len(acc[a]),
+                     "gold_prob": mean_sd([float(np.mean(list(v.values())))
+                                           for v in gold[a].values() if v])}
+                 for a in arms},
+        base={d: {k: v for k, v in b.items() if k not in strip} for d, b in base.items()},
+        domains={d: {str(seed): {
+            "arms": {a: {k: v for k, v in r.items() if k not in strip}
+                     for a, r in x["arms"].items()},
+            "selections": {by: {k: v for k, v in sel.items() if k != "chosen"}
+                           for by, sel in x["selections"].items()},
+            "pattern_r": x["pattern_r"]} for seed, x in per_seed.items()}
+            for d, per_seed in domains.items()},
+        paper=TABLE3, sizes=list(s.t3_sizes), domain_summary=domain_summary,
+        comparisons=comparisons(s.t3_sizes, correct, gold, versus),
+        selection_cost=selection_costs(domains, s.t3_sizes))
     inputs = [p for per_seed in domains.values() for x in per_seed.values()
               for p in x["inputs"]]
-    page = write_experiment(ctx, NAME, TITLE, body, findings, payload, inputs,
-                            time.perf_counter() - started)
-    return {"report": page, "findings": findings, **payload}
+    return save_experiment(ctx, NAME, TITLE, numbers, findings, inputs,
+                           time.perf_counter() - started)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -31,13 +32,43 @@ import numpy as np
 
 from headprint.experiments.context import Context
 from headprint.experiments.findings import Finding
+from headprint.experiments.record import ExperimentResult, Record, save_experiment
 
-__all__ = ["run", "NAME", "TITLE", "heldout_losses", "transfer_matrix", "mantel"]
+__all__ = ["run", "NAME", "TITLE", "heldout_losses", "transfer_matrix", "mantel",
+           "TransferNumbers"]
 
 NAME = "transfer"
 TITLE = "Transfer: does pattern similarity predict how SFT on one task helps another?"
 MAX_EXACT = 10_000
 N_RANDOM = 9_999
+#: The experiment's figure, also shown on ``reproduce``'s index page.
+FIGURE = "transfer-vs-similarity.png"
+
+
+@dataclass
+class TransferNumbers(Record):
+    """The transfer experiment on this model.
+
+    Attributes:
+        tasks: task order of every matrix (clustering order of the before-SFT similarity).
+        transfer: ``[K, K]`` relative change of the held-out loss on task j (column) after
+            SFT on task i (row), against the base model.
+        base_loss, tuned_loss: the held-out losses it is made from.
+        similarity: ``before`` and ``change-rate`` ``[K, K]`` Pearson r, in ``tasks`` order.
+        tests: similarity -> Pearson and Spearman Mantel tests of benefit vs similarity.
+        mean_own, mean_other: mean diagonal (own task) and off-diagonal change.
+        index_figure: the figure the index page shows.
+    """
+
+    tasks: list[str]
+    transfer: Any
+    base_loss: dict[str, float]
+    tuned_loss: dict[str, dict[str, float]]
+    similarity: dict[str, Any]
+    tests: dict[str, dict[str, Any]]
+    index_figure: str
+    mean_own: float
+    mean_other: float
 
 
 def _tasks(ctx: Context) -> list[str]:
@@ -140,14 +171,11 @@ def _verdict(test: dict[str, Any]) -> str:
     return "inconclusive"
 
 
-def run(ctx: Context) -> dict[str, Any]:
+def run(ctx: Context) -> ExperimentResult:
     """Run (or resume) the experiment; return its results."""
     from headprint.analysis import change_rate, similarity_matrix
-    from headprint.analysis.tables import markdown_table
-    from headprint.experiments.reporting import write_experiment
     from headprint.experiments.shared import before_after, task_runs
     from headprint.patterns.artifact import PatternSet
-    from headprint.report.validation_figures import plot_transfer
 
     started = time.perf_counter()
     runs = task_runs(ctx)  # computes each run's held-out losses before pruning its weights
@@ -178,42 +206,17 @@ def run(ctx: Context) -> dict[str, Any]:
     sims = {"before": _reorder(sim_before, order), "change-rate": _reorder(sim_change, order)}
     tests = {w: {m: mantel(benefit, s, method=m, seed=ctx.scale.seed)
                  for m in ("pearson", "spearman")} for w, s in sims.items()}
-    folder = ctx.exp_dir(NAME)
-    figure = plot_transfer(matrix, {"pattern similarity before SFT (Pearson r)": sims["before"],
-                                    "similarity of change rates Δ/before": sims["change-rate"]},
-                           order, folder / "transfer-vs-similarity.png",
-                           f"Transfer between tasks and pattern similarity ({ctx.model})")
     findings = [
         Finding("X.transfer_patterns", _verdict(tests["before"]["pearson"]),
                 _evidence(tests["before"])),
         Finding("X.transfer_change", _verdict(tests["change-rate"]["pearson"]),
                 _evidence(tests["change-rate"])),
     ]
-    diag = np.diag(matrix)
-    body = ("## Transfer matrix\n\nRelative change of the held-out response loss on task j "
-            "(column) after SFT on task i (row), against the base model; negative = SFT on "
-            "i helps j. Rows and columns in the clustering order of the before-SFT "
-            "similarity.\n\n"
-            + markdown_table(["fine-tuned on \\ evaluated on", *order],
-                             [[t, *(f"{v:+.3f}" for v in row)] for t, row in
-                              zip(order, matrix)])
-            + "\n## Does similarity predict transfer?\n\nCorrelation over the "
-            f"{len(order) * (len(order) - 1)} off-diagonal pairs of the benefit −transfer "
-            "with each similarity; p from a Mantel test (task labels permuted, one-sided).\n\n"
-            + markdown_table(["similarity", "Pearson r", "p", "Spearman ρ", "p",
-                              "permutations"],
-                             [[w, t["pearson"]["r"], t["pearson"]["p"], t["spearman"]["r"],
-                               t["spearman"]["p"], t["pearson"]["n_permutations"]]
-                              for w, t in tests.items()])
-            + f"\nMean diagonal (own-task) change {np.mean(diag):+.3f}; mean off-diagonal "
-            f"{np.mean(_off(matrix)):+.3f}.\n")
-    payload = {"tasks": order, "transfer": matrix, "base_loss": base["loss"],
-               "tuned_loss": tuned, "similarity": {w: s for w, s in sims.items()},
-               "tests": tests, "index_figure": figure.name}
+    numbers = TransferNumbers(order, matrix, base["loss"], tuned, dict(sims), tests, FIGURE,
+                              float(np.mean(np.diag(matrix))), float(np.mean(_off(matrix))))
     inputs = [p for pair in pairs.values() for p in pair]
-    page = write_experiment(ctx, NAME, TITLE, body, findings, payload, inputs,
-                            time.perf_counter() - started)
-    return {"report": page, "findings": findings, **payload}
+    return save_experiment(ctx, NAME, TITLE, numbers, findings, inputs,
+                           time.perf_counter() - started)
 
 
 def _reorder(sim: Any, order: list[str]) -> np.ndarray:

@@ -1,12 +1,38 @@
-"""headprint report stage: figures and the self-contained HTML report.
+"""headprint report stage: everything headprint shows a person, built from results.
 
-- :mod:`headprint.report.figures`: ``plot_heatmap``, ``plot_change``, ``plot_similarity``,
-  ``plot_r2_bars``, ``plot_dynamics`` (matplotlib Agg, PNG, written atomically).
-- :func:`build_report`: every table, figure and manifest of a run folder in one HTML page.
+Stages compute and save typed results (JSON); this package presents them:
+
+- figures (matplotlib Agg, PNG, written atomically): :mod:`.figures`
+  (``plot_heatmap``, ``plot_change``, ``plot_similarity``, ``plot_r2_bars``,
+  ``plot_dynamics``), :mod:`.analysis_figures`, :mod:`.experiment_figures`,
+  :mod:`.validation_figures`;
+- Markdown summaries and HTML, rendered with Jinja2 templates (``templates/``, autoescaped
+  HTML): :mod:`.summaries` (one template per kind of result), :func:`build_report` (every
+  result, table, figure and manifest of a run folder in one page), :mod:`.experiment_pages`
+  (``reproduce``'s pages and index), :mod:`.validation_page`, :mod:`.notebook`.
+
+Names are imported lazily: the CLI imports this package on every call and should not pay
+for matplotlib or Jinja2 when it draws nothing.
 """
-from headprint.report.figures import (plot_change, plot_dynamics, plot_heatmap, plot_r2_bars,
-                                      plot_similarity)
-from headprint.report.html import build_report
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
 
 __all__ = ["build_report", "plot_heatmap", "plot_change", "plot_similarity", "plot_r2_bars",
            "plot_dynamics"]
+
+_EXPORTS = {"build_report": "headprint.report.html",
+            **{name: "headprint.report.figures" for name in __all__[1:]}}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'headprint.report' has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

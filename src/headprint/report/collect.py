@@ -1,9 +1,11 @@
-"""Find what a run folder holds: tables, figures, provenance.
+"""Find what a run folder holds: results, tables, figures, provenance.
 
 Collected recursively (hidden folders and temporary files skipped):
 
-- tables: every ``*.md`` file (the analysis commands write one per result) and every
-  small ``*.csv`` file;
+- results: every JSON a headprint command wrote (:func:`headprint.report.summaries.kind_of`
+  knows them), with its Markdown twin (the same template rendered as Markdown) if present;
+  the page renders each from its numbers, and shows the twin only if that fails;
+- tables: every small ``*.csv`` file; texts: any other ``*.md`` file, shown as written;
 - figures: every ``*.png``;
 - provenance: every pattern set's ``manifest.json``, plus the ``inputs`` recorded in
   headprint result JSONs (so pattern sets stored outside the folder still appear);
@@ -18,9 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Section", "Collection", "collect", "natural_key"]
+from headprint.report.summaries import kind_of, summary_name
+
+__all__ = ["Section", "Collection", "Result", "collect", "natural_key"]
 
 MAX_JSON_BYTES = 64_000   # larger JSON files are data, not results a reader skims
+MAX_RESULT_BYTES = 32_000_000  # a result JSON (every subset of a compose) may be larger
 MAX_PNG_BYTES = 20_000_000
 MAX_CSV_BYTES = 256_000
 SKIP_DIRS = {"__pycache__", "node_modules", ".git"}
@@ -32,11 +37,24 @@ SKIP_JSON = {"config.json", "generation_config.json", "tokenizer.json",
 
 
 @dataclass
+class Result:
+    """A result JSON written by a headprint command: its path, kind and parsed numbers, and
+    its Markdown twin (``summary``) when the folder holds one."""
+
+    path: Path
+    kind: str
+    data: dict[str, Any]
+    summary: Path | None = None
+
+
+@dataclass
 class Section:
     """Everything found in one folder (``rel``: path relative to the root, ``.`` for it)."""
 
     rel: str
+    results: list[Result] = field(default_factory=list)
     tables: list[Path] = field(default_factory=list)
+    texts: list[Path] = field(default_factory=list)
     figures: list[Path] = field(default_factory=list)
     json: list[Path] = field(default_factory=list)
 
@@ -61,6 +79,19 @@ def _read_json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def _read_small_or_result(path: Path) -> Any:
+    """Parse a JSON file when it is small, or when it is larger but starts like a
+    headprint result (its header comes first), so big data files are never parsed."""
+    size = path.stat().st_size
+    if size <= MAX_JSON_BYTES:
+        return _read_json(path)
+    if size > MAX_RESULT_BYTES:
+        return None
+    with path.open("rb") as handle:
+        head = handle.read(256)
+    return _read_json(path) if b'"headprint"' in head else None
 
 
 def _manifest_row(path: Path, m: dict[str, Any], root: Path) -> dict[str, Any]:
@@ -92,15 +123,17 @@ def collect(folder: str | Path, exclude: set[Path] | None = None) -> Collection:
         section = Section(str(here.relative_to(root)))
         names = sorted((f for f in filenames if not f.startswith(".") and not f.endswith(".tmp")),
                        key=natural_key)
-        stems_md = {Path(f).stem for f in names if f.endswith(".md")}
         order: list[str] = []  # figure order chosen by the command that wrote them
+        rendered: set[str] = set()  # Markdown twins of results the page renders itself
+        jsons: list[tuple[Path, Any]] = []
         for name in names:
             path = here / name
             if path.resolve() in exclude:
                 continue
-            if name.endswith(".md") or (name.endswith(".csv")
-                                        and path.stat().st_size <= MAX_CSV_BYTES):
+            if name.endswith(".csv") and path.stat().st_size <= MAX_CSV_BYTES:
                 section.tables.append(path)
+            elif name.endswith(".md"):
+                section.texts.append(path)
             elif name.endswith(".png"):
                 if path.stat().st_size > MAX_PNG_BYTES:
                     skipped.append(f"{path}: image larger than {MAX_PNG_BYTES} bytes")
@@ -111,19 +144,29 @@ def collect(folder: str | Path, exclude: set[Path] | None = None) -> Collection:
                 if isinstance(m, dict):
                     provenance[str(here.resolve())] = _manifest_row(here, m, root)
             elif name.endswith(".json") and name not in SKIP_JSON:
-                data = _read_json(path) if path.stat().st_size <= MAX_JSON_BYTES else None
-                if isinstance(data, dict) and isinstance(data.get("headprint"), dict):
+                data = _read_small_or_result(path)
+                kind = kind_of(data) if isinstance(data, dict) else None
+                if kind is not None:
+                    section.results.append(Result(path, kind, data))
+                    rendered.add(summary_name(kind, name))
                     order += [str(f) for f in data.get("files") or []]
                     for item in data.get("inputs") or []:  # provenance of analysis inputs
                         if isinstance(item, dict) and item.get("path"):
                             key = str(Path(item["path"]).resolve())
                             provenance.setdefault(key, _manifest_row(Path(item["path"]),
                                                                      item, root))
-                elif Path(name).stem not in stems_md and data is not None:
-                    section.json.append(path)
+                elif data is not None and path.stat().st_size <= MAX_JSON_BYTES:
+                    jsons.append((path, data))
+        twins = {p.name: p for p in section.texts if p.name in rendered}
+        for result in section.results:
+            result.summary = twins.get(summary_name(result.kind, result.path.name))
+        section.texts = [p for p in section.texts if p.name not in twins]
+        stems_md = {p.stem for p in section.texts} | {p.stem for p in twins.values()}
+        section.json = [p for p, _ in jsons if p.stem not in stems_md]
         rank = {name: i for i, name in enumerate(order)}
         section.figures.sort(key=lambda p: (rank.get(p.name, len(rank)), natural_key(p.name)))
-        if section.tables or section.figures or section.json:
+        if section.results or section.tables or section.texts or section.figures \
+                or section.json:
             sections.append(section)
     sections.sort(key=lambda s: (s.rel != ".", natural_key(s.rel)))
     rows = sorted(provenance.values(), key=lambda r: natural_key(r["where"]))

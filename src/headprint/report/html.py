@@ -1,134 +1,59 @@
 """One self-contained HTML page from everything a run folder holds.
 
 The page needs no network and no other file: figures are embedded as base64 PNG, CSS and
-the table-sorting script are inline. Sections follow the folder tree; a provenance table
-at the top says which model, method, loss scaling, data and sample counts every pattern
-set came from, because a figure without that is not citable.
+the table-sorting script are inline (``templates/page.html.j2``, the one layout of every
+headprint page). Sections follow the folder tree; each result JSON is rendered from its
+numbers with the template of its kind (:mod:`headprint.report.summaries`). A provenance
+table at the top says which model, method, loss scaling, data and sample counts every
+pattern set came from, because a figure without that is not citable.
 """
 from __future__ import annotations
 
 import base64
+import csv
 import datetime as _dt
-import html
+import io
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any, Sequence
 
+from markupsafe import Markup
+
 from headprint import __version__
 from headprint.io import atomic_write_with
-from headprint.report.collect import Collection, collect
-from headprint.report.markdown import csv_to_html, markdown_to_html
+from headprint.report.collect import Collection, Result, collect
+from headprint.report.summaries import render_result_html
+from headprint.report.templating import environment
 
-__all__ = ["build_report", "render_html", "REPORT_FILE"]
+__all__ = ["build_report", "render_page", "page_context", "REPORT_FILE"]
 
 REPORT_FILE = "report.html"
+log = logging.getLogger(__name__)
 
-_CSS = """
-:root { --fg:#1d232b; --muted:#5b6573; --line:#d9dee5; --bg:#fff; --accent:#2b5c9e;
-        --stripe:#f5f7fa; }
-* { box-sizing: border-box; }
-body { margin:0; font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
-       color:var(--fg); background:var(--bg); }
-header { padding:28px 40px 18px; border-bottom:1px solid var(--line); background:#f8fafc; }
-header h1 { margin:0 0 6px; font-size:26px; }
-header p { margin:2px 0; color:var(--muted); }
-nav { padding:12px 40px; border-bottom:1px solid var(--line); font-size:14px; }
-nav a { margin-right:16px; color:var(--accent); text-decoration:none; white-space:nowrap; }
-main { padding:8px 40px 60px; max-width:1400px; }
-section.folder { border-top:1px solid var(--line); margin-top:28px; padding-top:8px; }
-h2 { font-size:21px; margin:18px 0 8px; }
-h3 { font-size:18px; margin:18px 0 6px; }
-h4 { font-size:15px; margin:14px 0 6px; color:var(--muted); }
-code, pre { font-family: ui-monospace,SFMono-Regular,Menlo,monospace; font-size:13px; }
-pre { background:var(--stripe); padding:10px; overflow:auto; border-radius:4px; }
-.table-wrap { overflow-x:auto; margin:6px 0 14px; }
-table { border-collapse:collapse; font-size:13.5px; }
-th, td { border-bottom:1px solid var(--line); padding:5px 10px; text-align:left;
-         vertical-align:top; }
-td { font-variant-numeric: tabular-nums; }
-thead th { background:#eef2f7; position:sticky; top:0; }
-table.sortable th { cursor:pointer; user-select:none; }
-table.sortable th[aria-sort=ascending]::after { content:" ▲"; }
-table.sortable th[aria-sort=descending]::after { content:" ▼"; }
-tbody tr:nth-child(even) { background:var(--stripe); }
-.figures { display:grid; grid-template-columns:repeat(auto-fill, minmax(330px, 1fr));
-           gap:16px; margin:10px 0 18px; align-items:start; }
-figure { margin:0; border:1px solid var(--line); border-radius:6px; padding:8px;
-         background:#fff; }
-figure.wide { grid-column: span 2; }
-figure.zoom { grid-column: 1 / -1; }
-figure img { display:block; width:100%; height:auto; cursor:zoom-in; }
-figure.zoom img { cursor:zoom-out; }
-td.nowrap { white-space:nowrap; }
-.summary { margin:6px 0 10px; }
-figcaption { font-size:12.5px; color:var(--muted); margin-top:4px; }
-details { margin:8px 0; } summary { cursor:pointer; color:var(--accent); }
-.empty { color:var(--muted); font-style:italic; }
-"""
-
-# Click a figure to widen it to the full page width and back.
-# Click a header to sort; numeric when every non-empty cell starts with a number
-# ("0.48 [0.45, 0.51]" sorts by 0.48), text otherwise.
-_JS = """
-document.querySelectorAll("figure img").forEach(function (img) {
-  img.addEventListener("click", function () { img.parentNode.classList.toggle("zoom"); });
-});
-document.querySelectorAll("table.sortable").forEach(function (table) {
-  table.querySelectorAll("thead th").forEach(function (th, col) {
-    th.addEventListener("click", function () {
-      var body = table.tBodies[0], rows = Array.from(body.rows);
-      var asc = th.getAttribute("aria-sort") !== "ascending";
-      table.querySelectorAll("thead th").forEach(function (o) { o.removeAttribute("aria-sort"); });
-      th.setAttribute("aria-sort", asc ? "ascending" : "descending");
-      var key = function (r) { return (r.cells[col] || {textContent: ""}).textContent.trim(); };
-      var num = rows.every(function (r) { var k = key(r); return k === "" || k === "n/a" ||
-        !isNaN(parseFloat(k)); });
-      rows.sort(function (a, b) {
-        var x = key(a), y = key(b);
-        if (num) { x = parseFloat(x); y = parseFloat(y);
-          if (isNaN(x)) x = -Infinity; if (isNaN(y)) y = -Infinity; }
-        var c = num ? x - y : x.localeCompare(y, undefined, {numeric: true});
-        return asc ? c : -c;
-      });
-      rows.forEach(function (r) { body.appendChild(r); });
-    });
-  });
-});
-"""
+_PROVENANCE_COLUMNS = ["pattern set", "model", "fingerprint", "method", "loss", "dtype",
+                       "data", "split", "N", "L×H", "task", "step", "created"]
 
 
-def _esc(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
+def now_utc() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _provenance_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
-    out = []
+def _provenance(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Table rows, a one-line summary always visible, and whether the table starts open
+    (folded when it is long)."""
+    table = []
     for r in rows:
         data = r.get("data")
         source = data.get("source") if isinstance(data, dict) else data
         split = r.get("split") or (data.get("split") if isinstance(data, dict) else None)
         shape = (f"{r['num_layers']}×{r['num_heads']}"
                  if r.get("num_layers") is not None else "")
-        out.append([r.get("where"), r.get("model"), str(r.get("model_fingerprint") or "")[:16],
-                    r.get("method"), r.get("loss"), r.get("dtype") or "float32", source, split,
-                    r.get("n_samples"), shape,
-                    r.get("task"), r.get("step"),
-                    str(r.get("created") or "")[:16].replace("T", " ")])
-    return out
-
-
-def _provenance_html(rows: list[dict[str, Any]]) -> str:
-    """A one-line summary always visible, the full table folded when it is long."""
-    if not rows:
-        return '<p class="empty">No pattern-set manifests found.</p>\n'
-    cols = ["pattern set", "model", "fingerprint", "method", "loss", "dtype", "data", "split",
-            "N", "L×H", "task", "step", "created"]
-    table = _provenance_rows(rows)
-    body = "".join("<tr>" + "".join(
-        f'<td class="nowrap">{_esc(v)}</td>' if c in (0, 12) else f"<td>{_esc(v)}</td>"
-        for c, v in enumerate(row)) + "</tr>" for row in table)
-    head = "".join(f'<th scope="col">{_esc(c)}</th>' for c in cols)
+        table.append([r.get("where"), r.get("model"), str(r.get("model_fingerprint") or "")[:16],
+                      r.get("method"), r.get("loss"), r.get("dtype") or "float32", source,
+                      split, r.get("n_samples"), shape, r.get("task"), r.get("step"),
+                      str(r.get("created") or "")[:16].replace("T", " ")])
 
     def distinct(col: int) -> str:
         values = sorted({str(row[col]) for row in table if row[col] not in (None, "")})
@@ -136,12 +61,9 @@ def _provenance_html(rows: list[dict[str, Any]]) -> str:
                                         else "") or "?"
 
     summary = (f"{len(table)} pattern sets. Models: {distinct(1)}. Methods: {distinct(3)}. "
-               f"Loss scaling: {distinct(4)}. Data: {distinct(5)}.")
-    grid = (f'<div class="table-wrap"><table class="sortable"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{body}</tbody></table></div>")
-    is_open = " open" if len(table) <= 12 else ""
-    return (f'<p class="summary">{_esc(summary)}</p>\n<details{is_open}>'
-            f"<summary>Manifest of every pattern set</summary>{grid}</details>\n")
+               f"Loss scaling: {distinct(4)}. Data: {distinct(6)}.") if table else ""
+    return {"columns": _PROVENANCE_COLUMNS, "rows": table, "summary": summary,
+            "open": len(table) <= 12}
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
@@ -151,65 +73,65 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
-def _figure(path: Path, rel: str) -> str:
+def _figure(path: Path, root: Path) -> dict[str, Any]:
     raw = path.read_bytes()
     width, height = _png_size(raw)
-    wide = ' class="wide"' if height and width / height > 1.6 else ""  # span two columns
-    data = base64.b64encode(raw).decode("ascii")
-    return (f'<figure{wide}><img alt="{_esc(path.name)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{_esc(rel)}</figcaption></figure>")
+    return {"name": path.name, "rel": str(path.relative_to(root)),
+            "wide": bool(height and width / height > 1.6),  # span two grid columns
+            "data": base64.b64encode(raw).decode("ascii")}
 
 
-def _links_html(links: Sequence[tuple[str, str]]) -> str:
-    if not links:
-        return ""
-    items = "".join(f'<li><a href="{_esc(href)}">{_esc(label)}</a></li>' for label, href in links)
-    return f'<section id="contents"><h2>Contents</h2><ul>{items}</ul></section>\n'
+def _result(result: Result) -> Markup:
+    """The rendered result. A result the template cannot read (written by an older
+    headprint, or edited) degrades to its Markdown twin as written, or to its raw JSON,
+    with the reason, rather than failing the page."""
+    try:
+        return render_result_html(result.kind, result.data)
+    except Exception as err:  # noqa: BLE001 - any template error degrades to the files
+        log.warning("%s: cannot render as %s (%s); shown as written", result.path,
+                    result.kind, err)
+        shown = result.summary or result.path
+        body = (shown.read_text(encoding="utf-8", errors="replace") if result.summary
+                else json.dumps(result.data, indent=2))
+        return Markup(environment("html").get_template("unrendered.html.j2").render(
+            name=shown.name, error=f"{type(err).__name__}: {err}", body=body))
 
 
-def render_html(found: Collection, title: str,
-                links: Sequence[tuple[str, str]] = ()) -> str:
+def _csv(path: Path) -> dict[str, Any]:
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8", errors="replace"))))
+    return {"name": path.name, "columns": rows[0] if rows else [], "rows": rows[1:]}
+
+
+def page_context(found: Collection, title: str,
+                 links: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+    """What ``report.html.j2`` shows for a :class:`Collection` (files are read here)."""
+    sections = []
+    for i, sec in enumerate(found.sections):
+        sections.append({
+            "anchor": f"s{i}", "label": "(run folder)" if sec.rel == "." else sec.rel,
+            "results": [_result(r) for r in sec.results],
+            "csv": [_csv(p) for p in sec.tables],
+            "texts": [{"name": p.name, "body": p.read_text(encoding="utf-8", errors="replace")}
+                      for p in sec.texts],
+            "figures": [_figure(p, found.root) for p in sec.figures],
+            "json": [{"name": p.name, "body": json.dumps(
+                json.loads(p.read_text(encoding="utf-8")), indent=2)} for p in sec.json]})
+    return {"title": title, "root": str(found.root), "created": now_utc(),
+            "version": __version__, "links": list(links),
+            "provenance": _provenance(found.provenance), "sections": sections,
+            "skipped": found.skipped}
+
+
+def render_page(found: Collection, title: str, links: Sequence[tuple[str, str]] = ()) -> str:
     """The page for a :class:`Collection`, as a string; ``links`` ((label, href) pairs,
     hrefs relative to the page) open the page as a table of contents."""
-    created = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    nav = ['<a href="#provenance">Provenance</a>']
-    parts = [_links_html(links) + '<section id="provenance"><h2>Provenance</h2>\n'
-             "<p>Every pattern set found in the folder or used by an analysis in it.</p>\n"
-             + _provenance_html(found.provenance) + "</section>\n"]
-    for i, sec in enumerate(found.sections):
-        anchor = f"s{i}"
-        label = "(run folder)" if sec.rel == "." else sec.rel
-        nav.append(f'<a href="#{anchor}">{_esc(label)}</a>')
-        body = [f'<section class="folder" id="{anchor}"><h2>{_esc(label)}</h2>\n']
-        for table in sec.tables:
-            text = table.read_text(encoding="utf-8", errors="replace")
-            body.append(markdown_to_html(text, heading_offset=2) if table.suffix == ".md" else
-                        f"<h3>{_esc(table.name)}</h3>\n" + csv_to_html(text))
-        if sec.figures:
-            body.append('<div class="figures">' + "".join(
-                _figure(f, str(f.relative_to(found.root))) for f in sec.figures) + "</div>\n")
-        for path in sec.json:
-            text = json.dumps(json.loads(path.read_text(encoding="utf-8")), indent=2)
-            body.append(f"<details><summary>{_esc(path.name)}</summary>"
-                        f"<pre>{_esc(text)}</pre></details>\n")
-        parts.append("".join(body) + "</section>\n")
-    if not found.sections:
-        parts.append('<p class="empty">No tables or figures found in this folder.</p>\n')
-    if found.skipped:
-        parts.append("<h2>Skipped</h2><ul>" + "".join(f"<li>{_esc(s)}</li>"
-                                                     for s in found.skipped) + "</ul>\n")
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{_esc(title)}</title>\n<style>{_CSS}</style></head>\n<body>\n"
-            f"<header><h1>{_esc(title)}</h1>\n<p>Folder: <code>{_esc(found.root)}</code></p>\n"
-            f"<p>Generated {created} by headprint {__version__}</p></header>\n"
-            f"<nav>{''.join(nav)}</nav>\n<main>\n{''.join(parts)}</main>\n"
-            f"<script>{_JS}</script>\n</body></html>\n")
+    template = environment("html").get_template("report.html.j2")
+    return template.render(**page_context(found, title, links))
 
 
 def build_report(folder: str | Path, out: str | Path | None = None,
                  title: str | None = None, links: Sequence[tuple[str, str]] = ()) -> Path:
-    """Collect every table, figure and manifest under ``folder`` into one HTML page.
+    """Collect every result, table, figure and manifest under ``folder`` into one page.
 
     Args:
         folder: run folder to scan recursively.
@@ -223,7 +145,7 @@ def build_report(folder: str | Path, out: str | Path | None = None,
     folder = Path(folder)
     out = Path(out) if out else folder / REPORT_FILE
     found = collect(folder, exclude={out})
-    page = render_html(found, title or f"headprint report: {folder.resolve().name}", links)
+    page = render_page(found, title or f"headprint report: {folder.resolve().name}", links)
 
     def write(tmp: str) -> None:
         Path(tmp).write_text(page, encoding="utf-8")

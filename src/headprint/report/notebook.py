@@ -7,7 +7,6 @@ Jupyter displays inline and a script can ``savefig``.
 """
 from __future__ import annotations
 
-import html
 import math
 from typing import Any, Sequence
 
@@ -70,20 +69,13 @@ def matrix_figure(matrix: Any, names: Sequence[str], title: str, label: str):
     return fig
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return "nan" if math.isnan(value) else f"{value:.4g}"
-    return html.escape(str(value))
-
-
 def html_table(headers: Sequence[str], rows: Sequence[Sequence[Any]],
                caption: str | None = None) -> str:
-    """A small escaped HTML table (numbers to 4 significant digits)."""
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>"
-                   for row in rows)
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    """A small escaped HTML table (floats to 4 significant digits, NaN as ``nan``)."""
+    from headprint.report.templating import render_html
+
+    return str(render_html("notebook_table.html.j2", headers=list(headers),
+                           rows=[list(r) for r in rows], caption=caption)).strip()
 
 
 def pattern_set_html(pattern_set: Any) -> str:

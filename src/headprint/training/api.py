@@ -110,14 +110,9 @@ def _losses(log_history: list[dict]) -> list[dict]:
 
 
 def _tracked_steps(out: Path, tasks: list[str]) -> dict[str, list[int]]:
-    from headprint.training.tracking import tracking_folder
+    from headprint.layout import step_folders, task_folder
 
-    found = {}
-    for task in tasks:
-        folder = tracking_folder(out, task, 0).parent
-        found[task] = sorted(int(p.name.removeprefix("step-")) for p in folder.glob("step-*")
-                             if (p / "manifest.json").exists())
-    return found
+    return {task: list(step_folders(task_folder(out, task))[0]) for task in tasks}
 
 
 def _result(run_dir: Path, manifest: dict) -> SFTResult:

@@ -1,6 +1,6 @@
 """Pattern tracking during SFT: patterns of fixed samples at step 0 and at every save step.
 
-Layout (read by ``headprint track RUN_DIR``)::
+Layout (read by ``headprint track RUN_DIR``; :mod:`headprint.layout` owns it)::
 
     RUN_DIR/tracking/<task>/step-<k>/      a pattern set (patterns.safetensors, manifest.json)
 
@@ -36,16 +36,12 @@ import torch
 from transformers import TrainerCallback
 
 from headprint.io import atomic_replace_dir
+from headprint.layout import tracking_folder
 from headprint.models import LoadedModel
 
 __all__ = ["TrackTarget", "PatternTracker", "preserved_rng", "tracking_folder"]
 
 log = logging.getLogger(__name__)
-
-
-def tracking_folder(run_dir: str | Path, task: str, step: int) -> Path:
-    """``RUN_DIR/tracking/<task>/step-<k>``."""
-    return Path(run_dir) / "tracking" / task.replace("/", "_") / f"step-{int(step)}"
 
 
 @dataclass
