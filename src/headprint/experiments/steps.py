@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import gc
-import hashlib
 import json
 import logging
 import os
@@ -30,19 +29,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from headprint.errors import HeadprintError
+from headprint.hashing import stable_hash
 from headprint.io import atomic_write_json
 
-__all__ = ["Steps", "StepBusyError", "STEP_FILE", "settings_key"]
+__all__ = ["Steps", "StepBusyError", "STEP_FILE"]
 
 STEP_FILE = "step.json"
 LOCK_FILE = ".lock"
 log = logging.getLogger("headprint.experiments")
-
-
-def settings_key(settings: dict[str, Any]) -> str:
-    """sha256 of the canonical JSON of ``settings``."""
-    text = json.dumps(settings, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _slug(text: str) -> str:
@@ -122,7 +116,7 @@ class Steps:
 
     def folder(self, kind: str, label: str, settings: dict[str, Any]) -> Path:
         """Folder of a step (it may not exist yet)."""
-        return self.root / _slug(kind) / f"{_slug(label)}-{settings_key(settings)[:10]}"
+        return self.root / _slug(kind) / f"{_slug(label)}-{stable_hash(settings, compact=True)[:10]}"
 
     def rel(self, folder: str | Path) -> str:
         """``folder`` relative to the root, for use inside other steps' settings."""
@@ -168,7 +162,7 @@ class Steps:
     def _finish(self, folder: Path, kind: str, label: str, settings: dict[str, Any],
                 result: Any, started: tuple[float, float]) -> None:
         record = {"kind": kind, "label": label, "settings": settings,
-                  "key": settings_key(settings),
+                  "key": stable_hash(settings, compact=True),
                   "seconds": round(time.perf_counter() - started[0], 2),
                   # CPU time of this process (all threads): on a busy machine wall time
                   # grows, this does not, so it tells what the step costs on idle cores
