@@ -1,6 +1,7 @@
 """Answer extraction and the execution sandbox (runaway programs are stopped, scored wrong)."""
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -67,16 +68,33 @@ def test_unbounded_allocation_is_stopped():
     assert result.status == "memory" and not result.passed
 
 
-def test_runaway_generations_are_scored_wrong(monkeypatch):
-    monkeypatch.setitem(recipes.CODE_LIMITS, "timeout", 1.5)
-    monkeypatch.setitem(recipes.CODE_LIMITS, "memory_mb", 256)
+def test_runaway_generations_are_scored_wrong():
+    tight = recipes.CodeLimits(timeout=1.5, memory_mb=256)
     meta = {"program_prefix": "", "tests": "assert f(2) == 4\n"}
-    assert recipes.code_passes(meta, "def f(x):\n    return 2 * x\n")
-    assert not recipes.code_passes(meta, "def f(x):\n    while True:\n        pass\n")
-    assert not recipes.code_passes(meta, "x = [bytearray(10**8) for _ in range(100)]\n")
+    assert recipes.code_passes(meta, "def f(x):\n    return 2 * x\n", tight)
+    assert not recipes.code_passes(meta, "def f(x):\n    while True:\n        pass\n", tight)
+    assert not recipes.code_passes(meta, "x = [bytearray(10**8) for _ in range(100)]\n", tight)
     # gsm8k-py: the last printed line must equal the answer.
     assert recipes.code_passes({"answer": "12", "tests": ""}, "print(3 * 4)\n")
     assert not recipes.code_passes({"answer": "12", "tests": ""}, "print(13)\n")
+
+
+def test_two_evaluations_keep_their_own_code_limits(tmp_path):
+    """Two task configs built in one process with different limits: each scorer uses its own
+    (with one module-level limits table, the second evaluation's would apply to both)."""
+    recipe = recipes.RECIPES["code_exec"]
+    slow = "import time\ntime.sleep(2.5)\nprint(12)\n"  # 2.5 s of wall clock
+    doc = {"meta": json.dumps({"answer": "12", "tests": "", "program_prefix": ""})}
+    strict = recipes.task_config("gsm8k-py", recipe, tmp_path / "a.jsonl",
+                                 code_limits=recipes.CodeLimits(timeout=1.0))
+    patient = recipes.task_config("gsm8k-py", recipe, tmp_path / "b.jsonl",
+                                  code_limits=recipes.CodeLimits(timeout=20.0))
+    assert strict["process_results"](doc, [slow]) == {"acc": 0.0}
+    assert patient["process_results"](doc, [slow]) == {"acc": 1.0}
+    assert strict["process_results"](doc, [slow]) == {"acc": 0.0}
+    # The recorded description names the scorer, not the bound settings.
+    assert recipes.describe_config(strict)["process_results"] == \
+        "headprint.evaluation.recipes._code_results"
 
 
 def test_program_runs_outside_the_evaluator(tmp_path):
@@ -96,9 +114,8 @@ def _humaneval_row():
     return load_data("humaneval", split="test", limit=1).rows[0]
 
 
-def test_code_answers_fenced_and_unfenced(monkeypatch):
+def test_code_answers_fenced_and_unfenced():
     """HumanEval's first test row, its canonical solution written four ways."""
-    monkeypatch.setitem(recipes.CODE_LIMITS, "timeout", 10)
     row = _humaneval_row()
     meta, body = row["meta"], row["completion"]
     whole = row["prompt"] + body  # the full function, as a chat model writes it
@@ -132,8 +149,7 @@ def test_program_extraction_rules():
     assert extract_program("```text\nprint(1)\n```", {}) == "```text\nprint(1)\n```"
 
 
-def test_gsm8k_py_fenced_program(monkeypatch):
-    monkeypatch.setitem(recipes.CODE_LIMITS, "timeout", 10)
+def test_gsm8k_py_fenced_program():
     meta = {"answer": "12", "tests": "", "program_prefix": ""}
     assert recipes.code_passes(meta, "```python\nprint(3 * 4)\n```\nThe answer is 12.")
     assert not recipes.code_passes(meta, "```python\nprint(3 * 5)\n```\nThe answer is 12.")
