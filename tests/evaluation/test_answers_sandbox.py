@@ -172,3 +172,40 @@ def test_gsm8k_chat_style_answers(generation, expected):
 ])
 def test_math_chat_style_answers(generation, gold):
     assert math_correct(generation, gold)
+
+
+# -- one number rule for model answers and programs' printed answers --------------------------
+
+def test_numbers_equal_rule():
+    from headprint.evaluation.answers import numbers_equal
+
+    assert numbers_equal("1,234.", "1234") and numbers_equal("$18.00", "18")
+    # |a − b| ≤ rel_tol · max(1, |b|): 1e-6 of 1000 is 1e-3 (hand arithmetic)
+    assert numbers_equal("1000.0009", "1000") and not numbers_equal("1000.0011", "1000")
+    # below 1 the scale is 1: 1e-6 absolute
+    assert numbers_equal("0.0000009", "0") and not numbers_equal("0.0000011", "0")
+    # the data stage's tolerance: 1e-9 of 1000 is 1e-6
+    assert numbers_equal(1000.0000009, 1000.0, rel_tol=1e-9)
+    assert not numbers_equal(1000.0000011, 1000.0, rel_tol=1e-9)
+    assert numbers_equal("x+1", "x+1") and not numbers_equal("x+1", "x+2")  # not numbers
+    assert not numbers_equal(None, "1") and not numbers_equal("1", None)
+
+
+def test_printed_answer_is_the_last_non_empty_line():
+    from headprint.evaluation.answers import printed_answer_matches
+
+    assert printed_answer_matches("working...\n12\n\n", "12")
+    assert not printed_answer_matches("12\nworking...\n", "12")
+    assert not printed_answer_matches("", "12") and not printed_answer_matches(None, "12")
+    # the gsm8k-py builder's check and the code_exec scorer read programs the same way
+    result = run_program("print('steps')\nprint(3 * 4)\n")
+    assert printed_answer_matches(result.stdout, "12", rel_tol=1e-9)
+    assert recipes.code_passes({"answer": "12", "tests": ""}, "print('steps')\nprint(12.0)\n")
+
+
+def test_gsm8k_programs_run_in_the_sandbox():
+    from headprint.data.gsm8k_program import run_programs
+
+    outputs = run_programs(["print(2 + 3)\n", "print(open('x'))\n", "while True:\n    pass\n"],
+                           per_program_seconds=0.5)
+    assert outputs == ["5\n", None, None]  # open is not among the allowed builtins

@@ -46,7 +46,7 @@ from typing import Any, Callable
 from headprint.data.prompt_format import user_content
 from headprint.errors import HeadprintError
 from headprint.evaluation.answers import (extract_program, gsm8k_correct, math_correct,
-                                          numbers_equal)
+                                          printed_answer_matches)
 from headprint.evaluation.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, run_program
 
 __all__ = ["Recipe", "RECIPES", "NoRecipeError", "recipe_for", "tasks_with_recipe",
@@ -98,8 +98,7 @@ def code_passes(meta: dict, generation: str, limits: CodeLimits = CodeLimits()) 
     if not result.passed:
         return False
     if meta.get("answer") not in (None, ""):
-        lines = [line for line in result.stdout.strip().splitlines() if line.strip()]
-        return bool(lines) and numbers_equal(lines[-1], str(meta["answer"]))
+        return printed_answer_matches(result.stdout, str(meta["answer"]))
     return True
 
 
