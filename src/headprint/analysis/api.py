@@ -8,8 +8,6 @@ writes ``<stem>.json`` + ``<stem>.md`` (+ PNG figures) into ``out``. The default
 """
 from __future__ import annotations
 
-from headprint.errors import UsageError
-
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -22,6 +20,7 @@ from headprint.analysis.distribution import distribution_stats
 from headprint.analysis.similarity import mse, pearson, similarity_matrix
 from headprint.analysis.tables import (check_bootstrap_args, ci_legend, fmt, fmt_ci,
                                        markdown_table, notes_markdown, write_result)
+from headprint.errors import UsageError
 
 __all__ = ["run_stats", "run_compare", "run_similarity", "run_compose", "run_track"]
 

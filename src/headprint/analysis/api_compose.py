@@ -9,8 +9,6 @@ patterns, get bootstrap intervals for R². Writes ``compose.json``, ``compose.md
 """
 from __future__ import annotations
 
-from headprint.errors import UsageError
-
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -21,6 +19,7 @@ from headprint.analysis.change import change
 from headprint.analysis.composition import count_subsets, fit_both, search_subsets
 from headprint.analysis.tables import (check_bootstrap_args, ci_legend, fmt, fmt_ci,
                                        markdown_table, notes_markdown, write_result)
+from headprint.errors import UsageError
 
 __all__ = ["run_compose"]
 

@@ -15,8 +15,6 @@ per task) and ``change-<task>.png`` (last step minus step 0) into ``out``.
 """
 from __future__ import annotations
 
-from headprint.errors import UsageError
-
 import re
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from headprint.analysis.change import change
 from headprint.analysis.tables import (check_bootstrap_args, ci_legend, fmt_ci, markdown_table,
                                        notes_markdown, write_result)
 from headprint.analysis.tracking import series_metrics
+from headprint.errors import UsageError
 from headprint.patterns.artifact import MANIFEST_FILE, PatternSetError
 
 __all__ = ["run_track", "find_series", "STEP_DIR"]

@@ -6,8 +6,6 @@ so any JSON reader (including a browser's ``JSON.parse``) accepts the files.
 """
 from __future__ import annotations
 
-from headprint.errors import UsageError
-
 import datetime as _dt
 import math
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from headprint import __version__
+from headprint.errors import UsageError
 from headprint.io import atomic_write_json, atomic_write_text
 
 __all__ = ["fmt", "fmt_ci", "ci_legend", "check_bootstrap_args", "markdown_table",

@@ -21,8 +21,6 @@ so (``warnings`` in the results, and the log).
 """
 from __future__ import annotations
 
-from headprint.errors import UsageError
-
 import json
 import logging
 import shutil
@@ -33,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from headprint import __version__
+from headprint.errors import UsageError
 from headprint.io import atomic_write_json, atomic_write_text
 from headprint.models import DEFAULT_MODEL, LoadedModel, load_model
 
