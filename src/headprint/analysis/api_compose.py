@@ -4,11 +4,15 @@ Given the before/after pattern sets of a target (complex) task and of basic task
 the target's change on the basic tasks' changes: all of them at once, and every subset of
 size ``k`` (default: every pair). The best subsets are judged against two null
 distributions (:mod:`headprint.analysis.baselines`) and, when the sets hold per-sample
-patterns, get bootstrap intervals for R². Writes ``compose.json``, ``compose.md``,
-``r2-subsets.png`` and change heatmaps of the target and each basic task.
+patterns, get bootstrap intervals for R².
+
+:func:`composition` computes (pattern sets as folders or objects, nothing written) and
+returns a :class:`Composition`; :func:`run_compose` calls it and writes ``compose.json``,
+``compose.md``, ``r2-subsets.png`` and change heatmaps of the target and each basic task.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -16,21 +20,62 @@ from headprint.analysis import inputs
 from headprint.analysis.baselines import random_tasks_baseline, shuffled_heads_baseline
 from headprint.analysis.bootstrap import bootstrap_r2
 from headprint.analysis.change import change
-from headprint.analysis.composition import count_subsets, fit_both, search_subsets
+from headprint.analysis.composition import (CompositionFit, count_subsets, fit_both,
+                                            search_subsets)
 from headprint.analysis.tables import (check_bootstrap_args, ci_legend, fmt, fmt_ci,
                                        markdown_table, notes_markdown, write_result)
 from headprint.errors import UsageError
 
-__all__ = ["run_compose"]
+__all__ = ["run_compose", "composition", "Composition"]
 
 Pair = tuple[inputs.Loaded, inputs.Loaded]
+Source = Any  # a pattern-set folder (str or Path) or a PatternSet
 MAX_ROWS = 50  # subsets listed in the Markdown table; the JSON has all
 
 
-def _load_pair(name: str, spec: Sequence[str | Path]) -> Pair:
+@dataclass
+class Composition:
+    """What :func:`composition` found; :meth:`payload` is ``compose.json`` less ``files``.
+
+    Attributes:
+        params: the settings (``k``: the subset sizes actually searched).
+        target: the target task's name (its "after" set's label).
+        inputs: every pattern set used, in the order target, basis, pool.
+        full: the fit on all basic tasks, with baselines, interval and ``r2_by_fit``.
+        best: the ``top`` best subsets' fits with baselines and intervals.
+        subsets: every fitted subset, best R² first.
+        n_possible_subsets: subsets of the searched sizes (more than fitted when sampled).
+        notes: reasons for dropped sizes, skipped baselines, missing intervals.
+        target_change: ``[L, H]`` change (after − before) of the target.
+        basis_changes: basic task name -> its ``[L, H]`` change.
+    """
+
+    params: dict[str, Any]
+    target: str
+    inputs: list[inputs.Loaded]
+    full: dict[str, Any]
+    best: list[dict[str, Any]]
+    subsets: list[CompositionFit]
+    n_possible_subsets: int
+    notes: list[str]
+    target_change: Any
+    basis_changes: dict[str, Any]
+
+    def payload(self) -> dict[str, Any]:
+        """The numbers as ``compose.json`` holds them (before ``jsonable``)."""
+        return {"params": self.params, "target": self.target,
+                "inputs": [inputs.provenance(p) for p in self.inputs],
+                "full": self.full, "best": self.best,
+                "subsets": [{"basis": f.names, "r2": f.r2, "coefficients": f.coefficients,
+                             "intercept": f.intercept} for f in self.subsets],
+                "n_possible_subsets": self.n_possible_subsets, "notes": self.notes}
+
+
+def _load_pair(name: str, spec: Sequence[Source]) -> Pair:
     if len(spec) != 2:
         raise UsageError(f"{name}: expected BEFORE,AFTER (two pattern sets), got {list(spec)}")
-    before, after = inputs.load(spec[0], f"{name} before"), inputs.load(spec[1], f"{name} after")
+    before = inputs.as_loaded(spec[0], f"{name} before")
+    after = inputs.as_loaded(spec[1], f"{name} after")
     inputs.check_compatible([before, after], f"take the change of {name} between")
     return before, after
 
@@ -70,8 +115,8 @@ def _null_text(b: dict[str, Any]) -> str:
     return f"{fmt(b['null_mean'], 3)} (q95 {fmt(b['null_q95'], 3)}), p={fmt(b['p_value'], 2)}"
 
 
-def _load(target: Sequence[str | Path], basis: Mapping[str, Sequence[str | Path]],
-          pool: Mapping[str, Sequence[str | Path]] | None
+def _load(target: Sequence[Source], basis: Mapping[str, Sequence[Source]],
+          pool: Mapping[str, Sequence[Source]] | None
           ) -> tuple[dict[str, Pair], dict[str, Pair], list[inputs.Loaded]]:
     if not basis:
         raise UsageError("compose needs at least one basic task (--basis NAME=BEFORE,AFTER)")
@@ -136,19 +181,17 @@ def _markdown(full_row: dict, best: list, subsets: list, everything: list, notes
             + "\n" + inputs.inputs_markdown(everything) + "\n" + notes_markdown(notes))
 
 
-def run_compose(target: Sequence[str | Path], basis: Mapping[str, Sequence[str | Path]],
-                out: str | Path | None = None, *, k: int | Sequence[int] = 2,
-                max_subsets: int | None = 1000, intercept: bool = False,
-                nonnegative: bool = False, top: int = 5, n_permutations: int = 200,
-                n_draws: int = 200, n_boot: int = 1000, confidence: float = 0.95,
-                seed: int = 0, ci_method: str = "basic",
-                pool: Mapping[str, Sequence[str | Path]] | None = None,
-                figures: bool = True) -> dict[str, Any]:
+def composition(target: Sequence[Source], basis: Mapping[str, Sequence[Source]], *,
+                k: int | Sequence[int] = 2, max_subsets: int | None = 1000,
+                intercept: bool = False, nonnegative: bool = False, top: int = 5,
+                n_permutations: int = 200, n_draws: int = 200, n_boot: int = 1000,
+                confidence: float = 0.95, seed: int = 0, ci_method: str = "basic",
+                pool: Mapping[str, Sequence[Source]] | None = None) -> Composition:
     """Fit the target's change on basic tasks' changes; judge the best subsets.
 
     Args:
-        target: (before, after) pattern-set folders of the complex task.
-        basis: name -> (before, after) folders of each basic task.
+        target: (before, after) pattern sets of the complex task (folders or PatternSets).
+        basis: name -> (before, after) of each basic task.
         k: subset size(s) to search; sizes above the number of basic tasks are dropped.
         max_subsets: cap on subsets per size (a seeded random sample beyond it).
         intercept, nonnegative: fit variant (see :func:`fit_composition`).
@@ -159,6 +202,10 @@ def run_compose(target: Sequence[str | Path], basis: Mapping[str, Sequence[str |
         ci_method: ``"basic"`` (bias-corrected, default) or ``"percentile"`` interval.
         pool: name -> (before, after) of extra tasks used only as random replacements in
             the random-tasks baseline (default: the basic tasks outside the subset).
+
+    Raises:
+        UsageError: no basic task, a name used twice, or no subset size that fits.
+        PatternSetError: sets of different shapes, or non-finite entries.
     """
     params = {"k": [k] if isinstance(k, int) else list(k), "max_subsets": max_subsets,
               "intercept": intercept, "nonnegative": nonnegative, "top": top,
@@ -196,15 +243,21 @@ def run_compose(target: Sequence[str | Path], basis: Mapping[str, Sequence[str |
               for r in [full_row, *best] if "skipped" in r["random_tasks"]]
     if full_row["ci"] is None and n_boot > 0:
         notes.append("not every set holds per-sample patterns, so no intervals for R²")
-    target_name = pairs["target"][1].patterns.name
+    return Composition({**params, "k": sizes}, pairs["target"][1].patterns.name, everything,
+                       full_row, best, subsets, n_possible, notes, t_delta, deltas)
+
+
+def run_compose(target: Sequence[Source], basis: Mapping[str, Sequence[Source]],
+                out: str | Path | None = None, *, figures: bool = True,
+                **settings: Any) -> dict[str, Any]:
+    """:func:`composition` (``settings`` are its keyword arguments), written into ``out``
+    (default ``<common parent of the inputs>/analysis/compose-<target>``). Returns the
+    JSON payload."""
+    found = composition(target, basis, **settings)
     out = Path(out) if out else inputs.default_out(
-        [str(p.path) for p in everything], f"compose-{inputs.slug(target_name)}")
-    files = _draw(out, t_delta, deltas, subsets, best) if figures else []
-    payload = {"params": {**params, "k": sizes}, "target": target_name,
-               "inputs": [inputs.provenance(p) for p in everything],
-               "full": full_row, "best": best,
-               "subsets": [{"basis": f.names, "r2": f.r2, "coefficients": f.coefficients,
-                            "intercept": f.intercept} for f in subsets],
-               "n_possible_subsets": n_possible, "notes": notes, "files": files}
-    md = _markdown(full_row, best, subsets, everything, notes, params)
-    return write_result(out, "compose", "compose", payload, md)
+        [str(p.path) for p in found.inputs], f"compose-{inputs.slug(found.target)}")
+    files = (_draw(out, found.target_change, found.basis_changes, found.subsets, found.best)
+             if figures else [])
+    md = _markdown(found.full, found.best, found.subsets, found.inputs, found.notes,
+                   found.params)
+    return write_result(out, "compose", "compose", {**found.payload(), "files": files}, md)

@@ -10,14 +10,18 @@ one, since all metrics are against it. ``RUN_DIR`` may also be the ``tracking`` 
 itself. A step folder without ``manifest.json`` is still being written (pattern sets
 write the manifest last) and is skipped with a note, so ``track`` can run during training.
 
-Writes ``track.json``, ``track.md``, ``dynamics.png`` (correlation and MSE against step 0
-per task) and ``change-<task>.png`` (last step minus step 0) into ``out``.
+:func:`tracking` computes the metrics of series given as folders or pattern sets in
+memory (nothing written) and returns a :class:`Tracking`; :func:`run_track` finds the series
+of a run folder, calls it, and writes ``track.json``, ``track.md``, ``dynamics.png``
+(correlation and MSE against step 0 per task) and ``change-<task>.png`` (last step minus
+step 0) into ``out``.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 from headprint.analysis import inputs
 from headprint.analysis.bootstrap import bootstrap_similarity
@@ -28,7 +32,7 @@ from headprint.analysis.tracking import series_metrics
 from headprint.errors import UsageError
 from headprint.patterns.artifact import MANIFEST_FILE, PatternSetError
 
-__all__ = ["run_track", "find_series", "STEP_DIR"]
+__all__ = ["run_track", "find_series", "tracking", "Tracking", "STEP_DIR"]
 
 #: Folder name of one saved step: ``step-<k>`` with ``k`` a non-negative integer.
 STEP_DIR = re.compile(r"^step-(\d+)$")
@@ -60,23 +64,27 @@ def find_series(run_dir: str | Path) -> tuple[dict[str, list[tuple[int, Path]]],
     return series, notes
 
 
-def _task(task: str, steps: list[tuple[int, Path]], reference: inputs.Loaded | None,
+def _task(task: str, steps: Sequence[tuple[int, Any]], reference: inputs.Loaded | None,
           boot: dict[str, Any], notes: list[str]) -> tuple[list[inputs.Loaded], dict[str, Any]]:
-    """Load one task's series, check it, and compute its metrics and intervals."""
-    items = [inputs.load(path, f"{task} step {k}") for k, path in steps]
-    for (k, path), item in zip(steps, items):
-        m = item.patterns.manifest
+    """Load one task's series (folders or PatternSets), check it, and compute its metrics
+    and intervals."""
+    items = [inputs.as_loaded(source, f"{task} step {k}") for k, source in steps]
+    for (k, _), item in zip(steps, items):
+        m, where = item.patterns.manifest, item.path
         if "step" in m and int(m["step"]) != k:
-            raise PatternSetError(f"{path}: folder says step {k} but manifest says "
+            said = "given as" if where == inputs.IN_MEMORY else "folder says"
+            raise PatternSetError(f"{where}: {said} step {k} but manifest says "
                                   f"step {m['step']}")
         if m.get("task") not in (None, task):
-            notes.append(f"{path}: manifest task {m['task']!r} differs from folder "
+            notes.append(f"{where}: manifest task {m['task']!r} differs from folder "
                          f"{task!r}; the folder name is used")
     inputs.check_compatible([reference or items[0], *items], "track")
     step_nums = [k for k, _ in steps]
     if 0 not in step_nums:
-        raise UsageError(f"task {task!r} has no step-0 (base model) pattern set under "
-                         f"{steps[0][1].parent}; steps found: {step_nums}")
+        where = (f" under {items[0].path.parent}" if items[0].path != inputs.IN_MEMORY
+                 else "")
+        raise UsageError(f"task {task!r} has no step-0 (base model) pattern set{where}; "
+                         f"steps found: {step_nums}")
     metrics = series_metrics([i.patterns.mean for i in items], step_nums)
     base = items[step_nums.index(0)]
     cis = []
@@ -96,22 +104,69 @@ def _task(task: str, steps: list[tuple[int, Path]], reference: inputs.Loaded | N
                    "n_samples": [i.patterns.manifest.get("n_samples") for i in items]}
 
 
+@dataclass
+class Tracking:
+    """What :func:`tracking` found.
+
+    Attributes:
+        series: task -> ``steps``, ``corr``, ``mse``, ``rel_mse`` (lists over steps, step 0
+            first), ``notes``, ``ci`` (per step: bootstrap intervals of ``corr`` and ``mse``
+            against step 0, or None) and ``n_samples``.
+        items: task -> the pattern sets, in step order (as ``series[task]["steps"]``).
+        notes: remarks (skipped folders, undefined correlations, a lone step 0).
+        model: the model of the first set (every set has its shape).
+    """
+
+    series: dict[str, dict[str, Any]]
+    items: dict[str, list[inputs.Loaded]]
+    notes: list[str] = field(default_factory=list)
+    model: str = "?"
+
+
+def tracking(series: Mapping[str, Sequence[tuple[int, Any]]], *, n_boot: int = 1000,
+             confidence: float = 0.95, seed: int = 0, ci_method: str = "basic",
+             notes: Sequence[str] = ()) -> Tracking:
+    """Correlation and MSE of each step's pattern against step 0, per task.
+
+    Args:
+        series: task -> ``[(step, pattern set)]`` (folders or PatternSets); every task
+            needs a step 0 (the base model), and all sets one shape.
+        n_boot, confidence, seed, ci_method: bootstrap intervals over samples (paired when
+            both steps scored the same samples), where the sets hold per-sample patterns
+            (``n_boot = 0``: none).
+        notes: remarks to carry (e.g. from :func:`find_series`).
+
+    Raises:
+        UsageError: a task without step 0, or bad interval settings.
+        PatternSetError: shapes differ, a manifest's step disagrees, non-finite entries.
+    """
+    check_bootstrap_args(n_boot, confidence, ci_method)
+    boot = {"n_boot": n_boot, "confidence": confidence, "seed": seed, "method": ci_method}
+    found = Tracking({}, {}, list(notes))
+    reference = None
+    for task, steps in series.items():
+        steps = sorted(steps, key=lambda step: step[0])
+        items, found.series[task] = _task(task, steps, reference, boot, found.notes)
+        found.items[task] = items
+        reference = reference or items[0]
+    if reference is not None:
+        found.model = reference.patterns.model
+    return found
+
+
 def run_track(run_dir: str | Path, out: str | Path | None = None, *, n_boot: int = 1000,
               confidence: float = 0.95, seed: int = 0, ci_method: str = "basic",
               figures: bool = True) -> dict[str, Any]:
-    """Correlation and MSE of each saved step's pattern against step 0, per task.
-
-    Intervals (bootstrap over samples, paired when both steps scored the same samples)
-    are added where the pattern sets hold per-sample patterns (``n_boot = 0``: none).
-    """
+    """:func:`tracking` of the series under ``run_dir`` (see the module docstring), written
+    into ``out`` (default ``RUN_DIR/analysis/track``). Returns the JSON payload."""
     check_bootstrap_args(n_boot, confidence, ci_method)
     series, notes = find_series(run_dir)
+    found = tracking(series, n_boot=n_boot, confidence=confidence, seed=seed,
+                     ci_method=ci_method, notes=notes)
     out = Path(out) if out else Path(run_dir) / "analysis" / "track"
-    boot = {"n_boot": n_boot, "confidence": confidence, "seed": seed, "method": ci_method}
-    results, rows, provenance, files, reference = {}, [], [], [], None
-    for task, steps in series.items():
-        items, res = _task(task, steps, reference, boot, notes)
-        reference, results[task] = reference or items[0], res
+    rows, provenance, files = [], [], []
+    for task, res in found.series.items():
+        items = found.items[task]
         rows += [[task, k, fmt_ci(c, ci and ci["corr"]), fmt_ci(e, ci and ci["mse"]), r, n]
                  for k, c, e, r, ci, n in zip(res["steps"], res["corr"], res["mse"],
                                               res["rel_mse"], res["ci"], res["n_samples"])]
@@ -120,23 +175,24 @@ def run_track(run_dir: str | Path, out: str | Path | None = None, *, n_boot: int
             from headprint.report.figures import plot_change
 
             files.append(f"change-{inputs.slug(task)}.png")
-            by_step = dict(zip([k for k, _ in steps], items))
+            by_step = dict(zip(res["steps"], items))
             plot_change(change(by_step[0].patterns.mean, by_step[max(by_step)].patterns.mean),
                         f"{task}: change from step 0 to step {max(by_step)}", out / files[-1])
     if figures:
         from headprint.report.figures import plot_dynamics
 
-        plot_dynamics(results, out / "dynamics.png",
+        plot_dynamics(found.series, out / "dynamics.png",
                       "Activation pattern vs. the base model during fine-tuning")
         files.insert(0, "dynamics.png")
     md = ("# Pattern dynamics during fine-tuning (Figure 5)\n\n"
           f"Pearson r and MSE of each saved step's pattern against step 0 (the base model), "
-          f"per task; model {reference.patterns.model}. rel. MSE = MSE / mean(step-0 "
+          f"per task; model {found.model}. rel. MSE = MSE / mean(step-0 "
           "pattern²). " + ci_legend(confidence, ci_method, n_boot, seed) + "\n\n"
           + markdown_table(["task", "step", "Pearson r vs step 0", "MSE vs step 0",
                             "rel. MSE", "N"], rows)
-          + "\n" + notes_markdown(notes))
+          + "\n" + notes_markdown(found.notes))
     payload = {"params": {"run_dir": str(run_dir), "n_boot": n_boot, "confidence": confidence,
                           "seed": seed, "ci_method": ci_method},
-               "series": results, "inputs": provenance, "notes": notes, "files": files}
+               "series": found.series, "inputs": provenance, "notes": found.notes,
+               "files": files}
     return write_result(out, "track", "track", payload, md)
