@@ -174,7 +174,8 @@ def bootstrap_similarity(per_sample_a: Any, per_sample_b: Any, paired: bool = Fa
     ``paired=True`` when both stacks hold the same samples in the same order.
     """
     def stat(m: list[np.ndarray]) -> dict[str, float]:
-        return {"corr": pearson_unchecked(m[0], m[1]), "mse": float(np.mean((m[0] - m[1]) ** 2))}
+        return {"corr": pearson_unchecked(m[0], m[1]),
+                "mse": float(np.mean((m[0] - m[1]) ** 2))}
 
     kwargs.setdefault("bounds", {"corr": (-1.0, 1.0), "mse": (0.0, np.inf)})
     return bootstrap([per_sample_a, per_sample_b], stat,

@@ -114,7 +114,8 @@ def distribution_stats(pattern: Any) -> DistributionStats:
     x = as_pattern(pattern)
     notes: dict[str, str] = {}
     values = {}
-    for key, fn in (("gini", gini_with_reason), ("cv", cv_with_reason), ("kurtosis", kurtosis_with_reason)):
+    for key, fn in (("gini", gini_with_reason), ("cv", cv_with_reason),
+                    ("kurtosis", kurtosis_with_reason)):
         values[key], reason = fn(x)
         if reason:
             notes[key] = reason

@@ -17,8 +17,9 @@ import torch
 from headprint.analysis.tables import markdown_table
 from headprint.patterns.artifact import PatternSet, PatternSetError
 
-__all__ = ["Loaded", "load", "as_loaded", "IN_MEMORY", "check_compatible", "provenance", "unique_labels", "slug",
-           "default_out", "split_named", "data_label", "inputs_markdown"]
+__all__ = ["Loaded", "load", "as_loaded", "IN_MEMORY", "check_compatible", "provenance",
+           "unique_labels", "slug", "default_out", "split_named", "data_label",
+           "inputs_markdown"]
 
 
 #: ``Loaded.path`` of a pattern set given as an object rather than a folder.

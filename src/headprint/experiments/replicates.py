@@ -101,7 +101,8 @@ class SeededComparison:
         return direction_verdict(self.diff, self.beyond_noise)
 
     def text(self, unit: str = "", scale: float = 1.0, spec: str = ".1f") -> str:
-        """``"A ± sd vs B ± sd (S seeds; better by d; rows <test>, n …; seeds t …, df …)"``."""
+        """``"A ± sd vs B ± sd (S seeds; better by d; rows <test>, n …; seeds t …,
+        df …)"``."""
         seeds = max(len(self.a), len(self.b))
         t_seeds = (self.diff / self.se_seeds if self.se_seeds and self.se_seeds > 0
                    else math.nan)

@@ -101,7 +101,8 @@ class Steps:
 
     def folder(self, kind: str, label: str, settings: dict[str, Any]) -> Path:
         """Folder of a step (it may not exist yet)."""
-        return self.root / _slug(kind) / f"{_slug(label)}-{stable_hash(settings, compact=True)[:10]}"
+        key = stable_hash(settings, compact=True)  # compact JSON: see headprint.hashing
+        return self.root / _slug(kind) / f"{_slug(label)}-{key[:10]}"
 
     def rel(self, folder: str | Path) -> str:
         """``folder`` relative to the root, for use inside other steps' settings."""
