@@ -18,7 +18,8 @@ import numpy as np
 
 from headprint.io import atomic_write_with
 
-__all__ = ["plot_heatmap", "plot_change", "plot_similarity", "plot_r2_bars", "plot_dynamics"]
+__all__ = ["plot_heatmap", "plot_change", "plot_similarity", "plot_r2_bars", "plot_dynamics",
+           "save_figure", "DPI"]
 
 DPI = 100
 
@@ -29,7 +30,8 @@ def _array(x: Any) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
 
-def _save(fig: Any, path: str | Path) -> Path:
+def save_figure(fig: Any, path: str | Path) -> Path:
+    """Lay out ``fig`` and write it to ``path`` as a PNG at :data:`DPI`, atomically."""
     fig.tight_layout()
     return atomic_write_with(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
 
@@ -56,7 +58,7 @@ def _grid(pattern: Any, title: str, path: str | Path, cmap: str, norm: Any, labe
     ax.set_ylabel("layer")
     ax.set_title(title)
     fig.colorbar(im, ax=ax, label=label, fraction=0.08, pad=0.03)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_heatmap(pattern: Any, title: str, path: str | Path, *, label: str = "head score",
@@ -132,7 +134,7 @@ def plot_similarity(matrix: Any, names: Sequence[str], path: str | Path,
                 ax.text(j, i, text, ha="center", va="center", fontsize=8,
                         color="white" if dark else "black")
     fig.colorbar(im, ax=ax, label=label, fraction=0.046, pad=0.04)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_r2_bars(r2: Mapping[str, float], path: str | Path,
@@ -165,7 +167,7 @@ def plot_r2_bars(r2: Mapping[str, float], path: str | Path,
     ax.set_xlabel("R²")
     ax.set_ylabel("basis subset")
     ax.set_title(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_dynamics(series: Mapping[str, Any], path: str | Path,
@@ -200,4 +202,4 @@ def plot_dynamics(series: Mapping[str, Any], path: str | Path,
         ax.grid(alpha=0.3)
     ax_mse.legend(fontsize=8, loc="best")
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -8,7 +8,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from headprint.io import atomic_write_with
-from headprint.report.figures import DPI, _save
+from headprint.report.figures import DPI, save_figure
 
 __all__ = ["plot_ablation_curves", "plot_single_head", "plot_transfer"]
 
@@ -38,7 +38,7 @@ def plot_ablation_curves(ks: Sequence[int], curves: Mapping[str, Sequence[float]
         ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_single_head(single: Mapping[str, Any], path: str | Path, title: str) -> Path:
@@ -114,4 +114,4 @@ def plot_transfer(transfer: Any, similarity: Mapping[str, Any], names: Sequence[
                                 fontsize=7)
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
