@@ -3,8 +3,9 @@
 Each class holds numbers computed by the pure functions of :mod:`headprint.analysis` (or,
 for composition and tracking, by the same cores the CLI commands call); ``plot()`` returns a
 matplotlib ``Figure`` and ``_repr_html_`` an HTML table, both built by
-:mod:`headprint.report.notebook` and :mod:`headprint.report.notebook_extra` (stages compute,
-``report/`` presents).
+:mod:`headprint.report` (:mod:`~headprint.report.notebook`,
+:mod:`~headprint.report.notebook_extra`, :mod:`~headprint.report.figures`): stages compute,
+``report/`` presents.
 """
 from __future__ import annotations
 
@@ -177,13 +178,15 @@ class CompositionResult:
 
     def plot(self):
         """R² of the best subsets (at most 25), each with its shuffled-heads null."""
-        from headprint.report.notebook_extra import r2_figure
+        from headprint.report.analysis_figures import R2_BARS
+        from headprint.report.figures import r2_bars_figure
 
-        shown = self.subsets[:25]
-        return r2_figure({" + ".join(s["basis"]): s["r2"] for s in shown},
-                         f"Composition R² of the change of {self.target}",
-                         null_q95={" + ".join(r["basis"]): r["shuffled_heads"]["null_q95"]
-                                   for r in self.best if "null_q95" in r["shuffled_heads"]})
+        shown = self.subsets[:R2_BARS]
+        return r2_bars_figure({" + ".join(s["basis"]): s["r2"] for s in shown},
+                              f"Composition R² of the change of {self.target}",
+                              null_q95={" + ".join(r["basis"]): r["shuffled_heads"]["null_q95"]
+                                        for r in self.best
+                                        if "null_q95" in r["shuffled_heads"]})
 
     def _repr_html_(self) -> str:
         from headprint.report.notebook_extra import composition_html
@@ -212,7 +215,7 @@ class TrackingResult:
 
     def plot(self):
         """Pearson r and (relative) MSE against step 0 versus step, one line per task."""
-        from headprint.report.notebook_extra import dynamics_figure
+        from headprint.report.figures import dynamics_figure
 
         return dynamics_figure(self.series, "Activation pattern vs. the base model")
 

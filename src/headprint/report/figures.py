@@ -19,7 +19,7 @@ import numpy as np
 from headprint.io import atomic_write_with
 
 __all__ = ["plot_heatmap", "plot_change", "plot_similarity", "plot_r2_bars", "plot_dynamics",
-           "save_figure", "DPI"]
+           "r2_bars_figure", "dynamics_figure", "save_figure", "DPI"]
 
 DPI = 100
 
@@ -137,10 +137,10 @@ def plot_similarity(matrix: Any, names: Sequence[str], path: str | Path,
     return save_figure(fig, path)
 
 
-def plot_r2_bars(r2: Mapping[str, float], path: str | Path,
-                 title: str = "Composition R² by basis subset", *,
-                 null_q95: Mapping[str, float] | None = None) -> Path:
-    """Horizontal bars of R² per subset label, best at top.
+def r2_bars_figure(r2: Mapping[str, float],
+                   title: str = "Composition R² by basis subset", *,
+                   null_q95: Mapping[str, float] | None = None) -> Any:
+    """Horizontal bars of R² per subset label, best at top, as a laid-out ``Figure``.
 
     ``null_q95`` (label -> 95th percentile of a permutation baseline) draws a black tick on
     each bar: a bar that does not clear its tick is not distinguishable from chance.
@@ -167,12 +167,21 @@ def plot_r2_bars(r2: Mapping[str, float], path: str | Path,
     ax.set_xlabel("R²")
     ax.set_ylabel("basis subset")
     ax.set_title(title)
-    return save_figure(fig, path)
+    fig.tight_layout()
+    return fig
 
 
-def plot_dynamics(series: Mapping[str, Any], path: str | Path,
-                  title: str = "Pattern change during fine-tuning") -> Path:
-    """Correlation and MSE against step 0 versus training step, one line per task.
+def plot_r2_bars(r2: Mapping[str, float], path: str | Path,
+                 title: str = "Composition R² by basis subset", *,
+                 null_q95: Mapping[str, float] | None = None) -> Path:
+    """:func:`r2_bars_figure` written to ``path`` (PNG)."""
+    return save_figure(r2_bars_figure(r2, title, null_q95=null_q95), path)
+
+
+def dynamics_figure(series: Mapping[str, Any],
+                    title: str = "Pattern change during fine-tuning") -> Any:
+    """Correlation and MSE against step 0 versus training step, one line per task, as a
+    laid-out ``Figure``.
 
     ``series``: task -> object or dict with ``steps``, ``corr`` and ``mse`` sequences
     (e.g. :class:`headprint.analysis.TrackingSeries`). When every task also has
@@ -202,4 +211,11 @@ def plot_dynamics(series: Mapping[str, Any], path: str | Path,
         ax.grid(alpha=0.3)
     ax_mse.legend(fontsize=8, loc="best")
     fig.suptitle(title)
-    return save_figure(fig, path)
+    fig.tight_layout()
+    return fig
+
+
+def plot_dynamics(series: Mapping[str, Any], path: str | Path,
+                  title: str = "Pattern change during fine-tuning") -> Path:
+    """:func:`dynamics_figure` written to ``path`` (PNG)."""
+    return save_figure(dynamics_figure(series, title), path)

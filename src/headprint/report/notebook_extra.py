@@ -1,99 +1,22 @@
 """Notebook views of the composition, tracking and validation results.
 
 The typed results of ``headprint.compose``, ``headprint.track`` and ``headprint.validate``
-call these for ``.plot()`` (a ``matplotlib.figure.Figure``, no pyplot state) and
-``_repr_html_`` (small escaped tables from :func:`headprint.report.notebook.html_table`).
-They draw what the files of ``headprint compose|track|validate`` show (``r2-subsets.png``,
-``dynamics.png``, ``curves.png``) and compute nothing.
+call these for ``_repr_html_`` (small escaped tables from
+:func:`headprint.report.notebook.html_table`); they compute nothing. Their ``.plot()`` is
+the figure of the files ``headprint compose|track|validate`` write (``r2-subsets.png``,
+``dynamics.png``, ``curves.png``), built by :func:`headprint.report.figures.r2_bars_figure`,
+:func:`~headprint.report.figures.dynamics_figure` and
+:func:`headprint.report.validation_figures.ablation_curves_figure` (a
+``matplotlib.figure.Figure``, no pyplot state).
 """
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
-
-import numpy as np
+from typing import Any, Mapping
 
 from headprint.report.notebook import html_table
 
-__all__ = ["r2_figure", "dynamics_figure", "ablation_figure", "composition_html",
-           "tracking_html", "validation_html"]
-
-
-def r2_figure(r2: Mapping[str, float], title: str, *,
-              null_q95: Mapping[str, float] | None = None):
-    """Horizontal bars of R² per subset label, best at top; ``null_q95`` (label -> 95th
-    percentile of the shuffled-heads null) as a black tick on each bar it exists for."""
-    from matplotlib.figure import Figure
-
-    items = sorted(r2.items(), key=lambda kv: -kv[1] if np.isfinite(kv[1]) else math.inf)
-    labels = [k for k, _ in items]
-    values = np.array([v if np.isfinite(v) else 0.0 for _, v in items])
-    fig = Figure(figsize=(7.5, min(max(1.5 + 0.32 * len(items), 3.0), 18.0)))
-    ax = fig.add_subplot()
-    y = np.arange(len(items))
-    ax.barh(y, values, color="#4c72b0")
-    if null_q95:
-        ax.scatter([null_q95.get(k, np.nan) for k in labels], y, marker="|", s=220,
-                   color="black", zorder=3, label="95th percentile, shuffled-heads null")
-        ax.legend(loc="lower right", fontsize=8)
-    ax.set_yticks(y, labels=labels)
-    ax.invert_yaxis()
-    ax.set_xlim(min(0.0, float(values.min(initial=0.0)) * 1.1), 1.12)
-    ax.set_xlabel("R²")
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
-
-
-def dynamics_figure(series: Mapping[str, Mapping[str, Any]], title: str):
-    """Pearson r and MSE against step 0 versus training step, one line per task
-    (``series``: task -> ``steps``, ``corr``, ``mse``, ``rel_mse``). With several tasks the
-    MSE panel shows ``rel_mse``: raw MSE scales with each task's score magnitude."""
-    from matplotlib.figure import Figure
-
-    relative = len(series) > 1
-    fig = Figure(figsize=(11.0, 4.2))
-    ax_corr, ax_mse = fig.subplots(1, 2)
-    for task, s in series.items():
-        ax_corr.plot(s["steps"], s["corr"], marker="o", ms=3, label=str(task))
-        ax_mse.plot(s["steps"], s["rel_mse" if relative else "mse"], marker="o", ms=3,
-                    label=str(task))
-    ax_corr.set_ylabel("Pearson r with step 0")
-    ax_mse.set_ylabel("MSE to step 0 / mean(step-0 pattern²)" if relative
-                      else "MSE to step 0")
-    for ax in (ax_corr, ax_mse):
-        ax.set_xlabel("training step")
-        ax.grid(alpha=0.3)
-    ax_mse.legend(fontsize=8, loc="best")
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def ablation_figure(ks: Sequence[int], curves: Mapping[str, Sequence[float]], title: str):
-    """Mean response loss against heads ablated (symlog k): highest score first, lowest
-    first, and random orders as mean ± sd band with each seed as a thin line."""
-    from matplotlib.figure import Figure
-
-    k = np.asarray(ks, dtype=float)
-    mean, sd = np.asarray(curves["random_mean"]), np.asarray(curves["random_sd"])
-    fig = Figure(figsize=(6.5, 4.2))
-    ax = fig.add_subplot()
-    for one in curves.get("random") or []:
-        ax.plot(k, one, color="#999999", lw=0.6, alpha=0.6)
-    ax.fill_between(k, mean - sd, mean + sd, color="#999999", alpha=0.3,
-                    label="random orders, mean ± sd")
-    ax.plot(k, mean, color="#555555", marker="o", ms=3)
-    ax.plot(k, curves["top"], color="#c44e52", marker="o", ms=3, label="highest score first")
-    ax.plot(k, curves["bottom"], color="#4c72b0", marker="o", ms=3, label="lowest score first")
-    ax.set_xscale("symlog", linthresh=1.0)
-    ax.set_xlabel("heads ablated (k)")
-    ax.set_ylabel("mean response loss")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
+__all__ = ["composition_html", "tracking_html", "validation_html"]
 
 
 def _null(b: Mapping[str, Any]) -> str:

@@ -1,7 +1,8 @@
 """The typed result of :func:`headprint.validation.validate` (``headprint.validate``).
 
 It holds numbers only; ``plot()`` and the notebook view are drawn by
-:mod:`headprint.report.notebook_extra` (stages compute, ``report/`` presents).
+:mod:`headprint.report.validation_figures` and :mod:`headprint.report.notebook_extra`
+(stages compute, ``report/`` presents).
 """
 from __future__ import annotations
 
@@ -55,10 +56,10 @@ class ValidationResult:
 
     def plot(self):
         """Ablation curves (a matplotlib ``Figure``): top-first, bottom-first, random."""
-        from headprint.report.notebook_extra import ablation_figure
+        from headprint.report.validation_figures import ablation_curves_figure
 
-        return ablation_figure(self.ks, self.curves,
-                               f"Loss with heads ablated ({self.ablation} ablation)")
+        return ablation_curves_figure(self.ks, self.curves,
+                                      f"Loss with heads ablated ({self.ablation} ablation)")
 
     def _repr_html_(self) -> str:
         from headprint.report.notebook_extra import validation_html
