@@ -16,9 +16,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 @pytest.fixture(scope="session")
 def smollm2_folder():
     """Folder of the converted embedded model (converted once per cache)."""
-    from headprint.models.loading import _convert_builtin
+    from headprint.models.loading import convert_builtin
 
-    return _convert_builtin("smollm2-135m")
+    return convert_builtin("smollm2-135m")
 
 
 @pytest.fixture(scope="session")

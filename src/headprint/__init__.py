@@ -18,7 +18,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     **{name: "headprint.api" for name in (
         "load_model", "load_data", "load_pattern_set", "compute_patterns", "stats", "compare",
-        "similarity", "select", "mix", "evaluate", "sft")},
+        "similarity", "compose", "track", "validate", "select", "mix", "evaluate", "sft")},
     "record_head_scores": "headprint.patterns.recording",
     "HeadScoreRecording": "headprint.patterns.recording",
     "PatternSet": "headprint.patterns.artifact",
@@ -27,6 +27,9 @@ _EXPORTS = {
     "StatsResult": "headprint.results",
     "ComparisonResult": "headprint.results",
     "SimilarityResult": "headprint.results",
+    "CompositionResult": "headprint.results",
+    "TrackingResult": "headprint.results",
+    "ValidationResult": "headprint.validation.result",
 }
 
 __all__ = ["__version__", *_EXPORTS]

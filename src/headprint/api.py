@@ -13,15 +13,18 @@ figure exists, and an HTML view in notebooks. The CLI's commands call the same f
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from headprint.errors import HeadprintError
 from headprint.models.loading import LoadedModel
 from headprint.patterns.artifact import PatternSet
-from headprint.results import ComparisonResult, SimilarityResult, StatsResult
+from headprint.results import (ComparisonResult, CompositionResult, SimilarityResult,
+                               StatsResult, TrackingResult)
+from headprint.validation.result import ValidationResult
 
 __all__ = ["load_model", "load_data", "load_pattern_set", "compute_patterns", "stats",
-           "compare", "similarity", "select", "mix", "evaluate", "sft"]
+           "compare", "similarity", "compose", "track", "validate", "select", "mix",
+           "evaluate", "sft"]
 
 
 def load_model(name: str, **kwargs: Any) -> LoadedModel:
@@ -159,6 +162,84 @@ def similarity(pattern_sets: Sequence[Any], names: Sequence[str] | None = None
     sim = similarity_matrix([s.mean for s in sets], list(names or [s.name for s in sets]))
     sim = sim.ordered()
     return SimilarityResult(sim.names, sim.corr, sim.mse, sim.notes)
+
+
+def compose(target: Sequence[Any], basis: Mapping[str, Sequence[Any]], *,
+            k: int | Sequence[int] = 2, max_subsets: int | None = 1000,
+            intercept: bool = False, nonnegative: bool = False, top: int = 5,
+            n_permutations: int = 200, n_draws: int = 200, n_boot: int = 1000,
+            confidence: float = 0.95, seed: int = 0, ci_method: str = "basic",
+            pool: Mapping[str, Sequence[Any]] | None = None) -> CompositionResult:
+    """Eq. 3 / Figure 4: the target task's change (after − before, ``[L, H]``) fitted on
+    basic tasks' changes, all at once and per subset of size ``k``, the best subsets judged
+    against shuffled-heads and random-tasks nulls (with bootstrap intervals when every set
+    holds per-sample patterns). ``target`` is ``(before, after)``, ``basis`` maps a name to
+    ``(before, after)``; pattern sets as objects or folders. Same numbers as
+    ``headprint compose`` (:func:`headprint.analysis.api_compose.compute_compose`)."""
+    from headprint.analysis.api_compose import compute_compose
+
+    found = compute_compose(target, basis, k=k, max_subsets=max_subsets, intercept=intercept,
+                            nonnegative=nonnegative, top=top, n_permutations=n_permutations,
+                            n_draws=n_draws, n_boot=n_boot, confidence=confidence, seed=seed,
+                            ci_method=ci_method, pool=pool)
+    return CompositionResult(found.target, found.full, found.best, found.subsets,
+                             found.n_possible_subsets, found.notes, found.params,
+                             {"target": found.target_delta, **found.deltas})
+
+
+def track(run: Any, *, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0,
+          ci_method: str = "basic") -> TrackingResult:
+    """Figure 5: Pearson r and MSE of each step's pattern against step 0, per task.
+
+    ``run`` is a run folder (``RUN_DIR/tracking/<task>/step-<k>/``, as ``headprint sft
+    --track`` writes; or that ``tracking`` folder) or ``{task: {step: pattern set}}`` with
+    pattern sets as objects or folders; every task needs step 0 (the base model). Same
+    numbers as ``headprint track`` (:func:`headprint.analysis.api_track.compute_track`).
+    """
+    from headprint.analysis.api_track import compute_track
+
+    found = compute_track(run, n_boot=n_boot, confidence=confidence, seed=seed,
+                          ci_method=ci_method)
+    model = str(found.inputs[0].get("model", "?")) if found.inputs else "?"
+    return TrackingResult(found.series, found.notes, model)
+
+
+def validate(model: Any, tokenizer: Any = None, pattern_set: Any = None, rows: Any = None, *,
+             limit: int | None = 64, split: str | None = None, allow_overlap: bool = False,
+             ablation: str = "zero", single_head: bool = False, seeds: int = 5,
+             ks: Sequence[int] | None = None, batch_size: int = 8,
+             max_length: int | None = None, rows_per_forward: int = 32,
+             single_head_rows: int | None = None, seed: int = 0,
+             progress: bool = True) -> ValidationResult:
+    """Do ``pattern_set``'s head scores predict what ablating the heads does? Loss curves
+    with the top-, bottom- and randomly-ranked heads ablated (and, with ``single_head``,
+    every head alone against its score).
+
+    ``model``: a :class:`LoadedModel` (its fingerprint must match the pattern set's), a
+    Hugging Face causal LM with its ``tokenizer``, a name/folder, or None for the pattern
+    set's own model. ``rows``: None for the next ``limit`` rows of the pattern set's own
+    data that it did not use (what ``headprint validate`` takes by default), a task name or
+    file (its first ``limit`` rows of ``split``), or row dicts. Same numbers as
+    ``headprint validate`` (:func:`headprint.validation.validate`).
+    """
+    from headprint.validation import validate as _validate, validation_rows
+
+    if pattern_set is None:
+        raise HeadprintError("validate needs a pattern set: validate(model, pattern_set=...)")
+    ps = pattern_set if isinstance(pattern_set, PatternSet) else PatternSet.load(pattern_set)
+    model = ps.model if model is None else model
+    if isinstance(model, (str, Path)):
+        model = load_model(str(model))
+    if rows is None or isinstance(rows, (str, Path)):
+        bundle = validation_rows(ps, None if rows is None else str(rows), split, limit,
+                                 allow_overlap)
+    else:
+        bundle = load_data(rows, limit=limit)
+    return _validate(model, tokenizer, ps, bundle, ablation=ablation,
+                     single_head=single_head, seeds=seeds, ks=ks, batch_size=batch_size,
+                     max_length=max_length, rows_per_forward=rows_per_forward,
+                     single_head_rows=single_head_rows, allow_overlap=allow_overlap,
+                     seed=seed, progress=progress)
 
 
 def select(out: str | Path, sizes: Sequence[int], *, by: str = "pattern",

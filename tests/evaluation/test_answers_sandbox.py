@@ -1,6 +1,7 @@
 """Answer extraction and the execution sandbox (runaway programs are stopped, scored wrong)."""
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -67,16 +68,33 @@ def test_unbounded_allocation_is_stopped():
     assert result.status == "memory" and not result.passed
 
 
-def test_runaway_generations_are_scored_wrong(monkeypatch):
-    monkeypatch.setitem(recipes.CODE_LIMITS, "timeout", 1.5)
-    monkeypatch.setitem(recipes.CODE_LIMITS, "memory_mb", 256)
+def test_runaway_generations_are_scored_wrong():
+    tight = recipes.CodeLimits(timeout=1.5, memory_mb=256)
     meta = {"program_prefix": "", "tests": "assert f(2) == 4\n"}
-    assert recipes.code_passes(meta, "def f(x):\n    return 2 * x\n")
-    assert not recipes.code_passes(meta, "def f(x):\n    while True:\n        pass\n")
-    assert not recipes.code_passes(meta, "x = [bytearray(10**8) for _ in range(100)]\n")
+    assert recipes.code_passes(meta, "def f(x):\n    return 2 * x\n", tight)
+    assert not recipes.code_passes(meta, "def f(x):\n    while True:\n        pass\n", tight)
+    assert not recipes.code_passes(meta, "x = [bytearray(10**8) for _ in range(100)]\n", tight)
     # gsm8k-py: the last printed line must equal the answer.
     assert recipes.code_passes({"answer": "12", "tests": ""}, "print(3 * 4)\n")
     assert not recipes.code_passes({"answer": "12", "tests": ""}, "print(13)\n")
+
+
+def test_two_evaluations_keep_their_own_code_limits(tmp_path):
+    """Two task configs built in one process with different limits: each scorer uses its own
+    (with one module-level limits table, the second evaluation's would apply to both)."""
+    recipe = recipes.RECIPES["code_exec"]
+    slow = "import time\ntime.sleep(2.5)\nprint(12)\n"  # 2.5 s of wall clock
+    doc = {"meta": json.dumps({"answer": "12", "tests": "", "program_prefix": ""})}
+    strict = recipes.task_config("gsm8k-py", recipe, tmp_path / "a.jsonl",
+                                 code_limits=recipes.CodeLimits(timeout=1.0))
+    patient = recipes.task_config("gsm8k-py", recipe, tmp_path / "b.jsonl",
+                                  code_limits=recipes.CodeLimits(timeout=20.0))
+    assert strict["process_results"](doc, [slow]) == {"acc": 0.0}
+    assert patient["process_results"](doc, [slow]) == {"acc": 1.0}
+    assert strict["process_results"](doc, [slow]) == {"acc": 0.0}
+    # The recorded description names the scorer, not the bound settings.
+    assert recipes.describe_config(strict)["process_results"] == \
+        "headprint.evaluation.recipes._code_results"
 
 
 def test_program_runs_outside_the_evaluator(tmp_path):
@@ -96,9 +114,8 @@ def _humaneval_row():
     return load_data("humaneval", split="test", limit=1).rows[0]
 
 
-def test_code_answers_fenced_and_unfenced(monkeypatch):
+def test_code_answers_fenced_and_unfenced():
     """HumanEval's first test row, its canonical solution written four ways."""
-    monkeypatch.setitem(recipes.CODE_LIMITS, "timeout", 10)
     row = _humaneval_row()
     meta, body = row["meta"], row["completion"]
     whole = row["prompt"] + body  # the full function, as a chat model writes it
@@ -132,8 +149,7 @@ def test_program_extraction_rules():
     assert extract_program("```text\nprint(1)\n```", {}) == "```text\nprint(1)\n```"
 
 
-def test_gsm8k_py_fenced_program(monkeypatch):
-    monkeypatch.setitem(recipes.CODE_LIMITS, "timeout", 10)
+def test_gsm8k_py_fenced_program():
     meta = {"answer": "12", "tests": "", "program_prefix": ""}
     assert recipes.code_passes(meta, "```python\nprint(3 * 4)\n```\nThe answer is 12.")
     assert not recipes.code_passes(meta, "```python\nprint(3 * 5)\n```\nThe answer is 12.")
@@ -156,3 +172,40 @@ def test_gsm8k_chat_style_answers(generation, expected):
 ])
 def test_math_chat_style_answers(generation, gold):
     assert math_correct(generation, gold)
+
+
+# -- one number rule for model answers and programs' printed answers --------------------------
+
+def test_numbers_equal_rule():
+    from headprint.evaluation.answers import numbers_equal
+
+    assert numbers_equal("1,234.", "1234") and numbers_equal("$18.00", "18")
+    # |a − b| ≤ rel_tol · max(1, |b|): 1e-6 of 1000 is 1e-3 (hand arithmetic)
+    assert numbers_equal("1000.0009", "1000") and not numbers_equal("1000.0011", "1000")
+    # below 1 the scale is 1: 1e-6 absolute
+    assert numbers_equal("0.0000009", "0") and not numbers_equal("0.0000011", "0")
+    # the data stage's tolerance: 1e-9 of 1000 is 1e-6
+    assert numbers_equal(1000.0000009, 1000.0, rel_tol=1e-9)
+    assert not numbers_equal(1000.0000011, 1000.0, rel_tol=1e-9)
+    assert numbers_equal("x+1", "x+1") and not numbers_equal("x+1", "x+2")  # not numbers
+    assert not numbers_equal(None, "1") and not numbers_equal("1", None)
+
+
+def test_printed_answer_is_the_last_non_empty_line():
+    from headprint.evaluation.answers import printed_answer_matches
+
+    assert printed_answer_matches("working...\n12\n\n", "12")
+    assert not printed_answer_matches("12\nworking...\n", "12")
+    assert not printed_answer_matches("", "12") and not printed_answer_matches(None, "12")
+    # the gsm8k-py builder's check and the code_exec scorer read programs the same way
+    result = run_program("print('steps')\nprint(3 * 4)\n")
+    assert printed_answer_matches(result.stdout, "12", rel_tol=1e-9)
+    assert recipes.code_passes({"answer": "12", "tests": ""}, "print('steps')\nprint(12.0)\n")
+
+
+def test_gsm8k_programs_run_in_the_sandbox():
+    from headprint.data.gsm8k_program import run_programs
+
+    outputs = run_programs(["print(2 + 3)\n", "print(open('x'))\n", "while True:\n    pass\n"],
+                           per_program_seconds=0.5)
+    assert outputs == ["5\n", None, None]  # open is not among the allowed builtins

@@ -12,29 +12,62 @@ from headprint.experiments.paper import CLAIMS, TABLE1, TABLE2, TABLE3
 from headprint.experiments.scales import SCALES, get_scale
 
 
-def test_paired_comparison_and_verdicts():
+def test_paired_accuracy_uses_mcnemars_exact_test():
     ids = [f"q{i}" for i in range(100)]
     better = {i: 1.0 if n < 60 else 0.0 for n, i in enumerate(ids)}
     worse = {i: 1.0 if n < 30 else 0.0 for n, i in enumerate(ids)}
     c = compare_paired(better, worse)
-    assert (c.a, c.b, c.n) == (0.6, 0.3, 100)
+    assert (c.a, c.b, c.n, c.test) == (0.6, 0.3, 100, "mcnemar")
+    # 30 discordant rows, all for A: two-sided exact p = 2 · 0.5^30 (hand arithmetic)
+    assert c.discordant == (30, 0) and c.p == pytest.approx(2 * 0.5 ** 30, rel=1e-12)
     assert c.diff == pytest.approx(0.3) and c.significant and c.verdict() == "reproduced"
     assert compare_paired(worse, better).verdict() == "not reproduced"
+    assert compare_paired(worse, better).discordant == (0, 30)
     slight = {i: v for i, v in worse.items()}
     slight["q50"] = 1.0
-    assert compare_paired(slight, worse).verdict() == "inconclusive"  # within noise
+    one = compare_paired(slight, worse)
+    assert one.discordant == (1, 0) and one.p == 1.0 and one.verdict() == "inconclusive"
     assert compare_paired(worse, slight).verdict() == "inconclusive"  # either sign
     same = compare_paired(worse, worse)
-    assert same.diff == 0 and same.verdict() == "inconclusive"
+    assert same.diff == 0 and same.p == 1.0 and same.verdict() == "inconclusive"
     assert compare_paired({}, worse).n == 0
+    assert "McNemar 30 vs 0, p <0.001" in c.text()
 
 
-def test_losses_count_lower_as_better():
+def _arms(wins: int, losses: int, ties: int = 10) -> tuple[dict, dict]:
+    """A right and B wrong on ``wins`` rows, the reverse on ``losses``, both right on ties."""
+    a, b = {}, {}
+    for n in range(wins + losses + ties):
+        a[f"r{n}"] = 1.0 if n < wins or n >= wins + losses else 0.0
+        b[f"r{n}"] = 0.0 if n < wins else 1.0
+    return a, b
+
+
+def test_mcnemar_threshold_on_few_discordant_rows():
+    """8 vs 1: p = 2·(1 + 9)/2^9 = 0.0390625 < 0.05; 7 vs 1: p = 2·(1 + 8)/2^8 = 0.0703125."""
+    c = compare_paired(*_arms(8, 1))
+    assert c.discordant == (8, 1) and c.p == pytest.approx(20 / 512, rel=1e-12)
+    assert c.verdict() == "reproduced"
+    c = compare_paired(*_arms(7, 1))
+    assert c.p == pytest.approx(18 / 256, rel=1e-12) and c.verdict() == "inconclusive"
+
+
+def test_losses_use_the_paired_t_test():
     low = {"a": 1.0, "b": 1.1, "c": 0.9}
     high = {"a": 1.5, "b": 1.4, "c": 1.6}
     c = compare_paired(low, high, higher_is_better=False)
-    assert c.diff == pytest.approx(0.5) and c.verdict() == "reproduced"
-    assert "better by" in c.text(spec=".3g")
+    assert c.test == "ttest_rel" and c.discordant is None
+    # differences 0.5, 0.3, 0.7: mean 0.5, sd 0.2, t = 0.5 / (0.2 / √3); with 2 degrees of
+    # freedom the two-sided p has the closed form 1 − t / √(t² + 2) (hand arithmetic)
+    t = 0.5 / (0.2 / math.sqrt(3))
+    assert c.statistic == pytest.approx(t, rel=1e-9)
+    assert c.p == pytest.approx(1 - t / math.sqrt(t * t + 2), rel=1e-9)
+    assert c.diff == pytest.approx(0.5) and c.verdict() == "reproduced"  # p = 0.0494
+    assert "better by" in c.text(spec=".3g") and "paired t 4.3, p 0.049" in c.text()
+    # equal non-zero differences have no spread: beyond noise, without scipy's warning
+    flat = compare_paired({"a": 2.0, "b": 3.0}, {"a": 1.0, "b": 2.0})
+    assert flat.p == 0.0 and flat.statistic == math.inf and flat.verdict() == "reproduced"
+    assert math.isnan(compare_paired({"a": 0.5}, {"a": 0.2}).p)  # one row: no t-test
 
 
 def test_combine_and_finding_validation():
@@ -82,8 +115,14 @@ def test_scales():
     assert SCALES["small"].steps_per_run(64) == 16
 
 
-def test_few_rows_need_a_larger_z():
+def test_few_rows_need_a_larger_t():
+    from scipy.stats import ttest_rel
+
     a = {"a": 1.0, "b": 1.1, "c": 0.9, "d": 1.0}
     b = {"a": 1.5, "b": 1.2, "c": 1.6, "d": 1.05}
     c = compare_paired(a, b, higher_is_better=False)
-    assert 1.96 < c.z < 3.18 and c.verdict() == "inconclusive"  # t with 3 df
+    direct = ttest_rel([1.5, 1.2, 1.6, 1.05], [1.0, 1.1, 0.9, 1.0])  # B − A: lower is better
+    assert c.statistic == pytest.approx(float(direct.statistic), rel=1e-12)
+    assert c.p == pytest.approx(float(direct.pvalue), rel=1e-12)
+    # beyond the normal's 1.96 but not t(0.975, 3) = 3.18: within noise on 4 rows
+    assert 1.96 < c.statistic < 3.18 and c.verdict() == "inconclusive"

@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from headprint.experiments.steps import STEP_FILE, Steps, settings_key
+from headprint.experiments.steps import STEP_FILE, Steps
+from headprint.hashing import stable_hash
 
 
 def test_step_runs_once_and_is_reused(tmp_path):
@@ -23,7 +24,8 @@ def test_step_runs_once_and_is_reused(tmp_path):
     assert steps.ran == [steps.rel(first)] and steps.reused == [steps.rel(first)]
     assert steps.result(first) == {"value": 3}
     record = json.loads((first / STEP_FILE).read_text())
-    assert record["settings"] == {"n": 4} and record["key"] == settings_key({"n": 4})
+    assert record["settings"] == {"n": 4}
+    assert record["key"] == stable_hash({"n": 4}, compact=True)
 
 
 def test_other_settings_get_another_folder(tmp_path):
@@ -31,7 +33,8 @@ def test_other_settings_get_another_folder(tmp_path):
     a = steps.run("sft", "task", {"rows": 8}, lambda f: None)
     b = steps.run("sft", "task", {"rows": 16}, lambda f: None)
     assert a != b and a.parent == b.parent
-    assert settings_key({"a": 1, "b": 2}) == settings_key({"b": 2, "a": 1})
+    assert (stable_hash({"a": 1, "b": 2}, compact=True)
+            == stable_hash({"b": 2, "a": 1}, compact=True))
 
 
 def test_unfinished_step_runs_again_in_the_same_folder(tmp_path):
@@ -59,24 +62,65 @@ def test_relative_references_survive_a_move(tmp_path):
     assert moved.is_done(moved.path(rel))
 
 
-def test_a_step_held_by_a_live_process_is_refused_and_a_stale_lock_taken_over(tmp_path):
+_HOLDER = """
+import sys, time
+from pathlib import Path
+from headprint.experiments.steps import Steps
+
+def make(folder):
+    (Path(sys.argv[1]) / "ready").write_text("x")
+    time.sleep(120)  # killed by the test long before
+
+Steps(sys.argv[1]).run("sft", "task", {"n": 1}, make)
+"""
+
+
+def _wait_for(path, seconds: float = 60.0) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.05)
+
+
+def test_a_step_held_by_a_live_process_is_refused_and_freed_when_it_dies(tmp_path):
+    """A second process on the same step fails at once, naming the holder; once the holder
+    is killed (no clean-up runs), the kernel has released its lock and the step runs."""
     import os
     import subprocess
     import sys
 
-    from headprint.experiments.steps import LOCK_FILE, StepBusyError
+    from headprint.experiments.steps import StepBusyError
+    from headprint.locking import OutputBusyError
 
-    steps = Steps(tmp_path)
-    folder = steps.folder("sft", "task", {"n": 1})
-    folder.mkdir(parents=True)
-    (folder / LOCK_FILE).write_text(str(os.getppid()))  # a live process that is not us
-    with pytest.raises(StepBusyError, match="being made by process"):
-        steps.run("sft", "task", {"n": 1}, lambda f: None)
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    (folder / LOCK_FILE).write_text(str(dead.pid))  # left behind by a killed run
-    steps.run("sft", "task", {"n": 1}, lambda f: None)
-    assert steps.is_done(folder) and not (folder / LOCK_FILE).exists()
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(tmp_path)],
+                              env={**os.environ})
+    try:
+        _wait_for(tmp_path / "ready")
+        steps = Steps(tmp_path)
+        with pytest.raises(StepBusyError, match=f"being made by process {holder.pid} ") as err:
+            steps.run("sft", "task", {"n": 1}, lambda f: None)
+        assert isinstance(err.value, OutputBusyError)  # one family of "folder busy" errors
+        assert not steps.is_done(steps.folder("sft", "task", {"n": 1}))
+    finally:
+        holder.kill()  # SIGKILL: like a crashed run, no finally block of the holder runs
+        holder.wait()
+    folder = steps.run("sft", "task", {"n": 1}, lambda f: None)
+    assert steps.is_done(folder) and steps.ran == [steps.rel(folder)]
+
+
+def test_a_stage_inside_a_step_takes_its_own_write_lock(tmp_path):
+    """The step lock and a stage's output lock on the same folder do not refuse each other
+    (a pattern run writes into its step's folder)."""
+    from headprint.locking import output_lock
+
+    def make(folder):
+        with output_lock(folder):  # as run_patterns(config, folder) does
+            (folder / "artifact").write_text("x")
+
+    folder = Steps(tmp_path).run("patterns", "p", {"n": 1}, make)
+    assert (folder / "artifact").exists()
 
 
 def test_cost_sums_each_step_once_from_its_record(tmp_path):

@@ -15,9 +15,9 @@ __all__ = ["tokenizer_folder", "save_tiny_model", "gsm8k_like_rows"]
 
 def tokenizer_folder() -> Path:
     """Folder of the built-in SmolLM2 model (converted on first use; holds the tokenizer)."""
-    from headprint.models.loading import _convert_builtin
+    from headprint.models.loading import convert_builtin
 
-    return _convert_builtin("smollm2-135m")
+    return convert_builtin("smollm2-135m")
 
 
 def save_tiny_model(folder: str | Path, seed: int = 0, layers: int = 2) -> Path:

@@ -10,8 +10,6 @@ and :mod:`~headprint.analysis.api_track` and are re-exported here.
 """
 from __future__ import annotations
 
-from headprint.errors import UsageError
-
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -21,9 +19,10 @@ from headprint.analysis.api_track import run_track
 from headprint.analysis.bootstrap import bootstrap_distribution, bootstrap_similarity
 from headprint.analysis.change import change, change_rate, top_changes
 from headprint.analysis.distribution import distribution_stats
-from headprint.analysis.similarity import mse, pearson, similarity_matrix
 from headprint.analysis.outputs import CompareOutput, SimilarityOutput, StatsOutput
+from headprint.analysis.similarity import mse, pearson, similarity_matrix
 from headprint.analysis.tables import check_bootstrap_args, write_result
+from headprint.errors import UsageError
 
 __all__ = ["run_stats", "run_compare", "run_similarity", "run_compose", "run_track",
            "compute_stats", "compute_compare", "compute_similarity"]

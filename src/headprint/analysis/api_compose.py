@@ -4,14 +4,14 @@ Given the before/after pattern sets of a target (complex) task and of basic task
 the target's change on the basic tasks' changes: all of them at once, and every subset of
 size ``k`` (default: every pair). The best subsets are judged against two null
 distributions (:mod:`headprint.analysis.baselines`) and, when the sets hold per-sample
-patterns, get bootstrap intervals for R². :func:`compute_compose` returns a
-:class:`~headprint.analysis.outputs.ComposeOutput`; :func:`run_compose` saves it:
-``compose.json``, ``compose.md``, ``r2-subsets.png`` and change heatmaps of the target and
-each basic task.
+patterns, get bootstrap intervals for R².
+
+:func:`compute_compose` computes (pattern sets as folders or objects in memory, nothing
+written) and returns a :class:`~headprint.analysis.outputs.ComposeOutput`; :func:`run_compose`
+saves it: ``compose.json``, ``compose.md``, ``r2-subsets.png`` and change heatmaps of the
+target and each basic task. ``headprint.compose`` calls :func:`compute_compose` too.
 """
 from __future__ import annotations
-
-from headprint.errors import UsageError
 
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -23,16 +23,19 @@ from headprint.analysis.change import change
 from headprint.analysis.composition import count_subsets, fit_both, search_subsets
 from headprint.analysis.outputs import ComposeOutput
 from headprint.analysis.tables import check_bootstrap_args, write_result
+from headprint.errors import UsageError
 
 __all__ = ["run_compose", "compute_compose"]
 
 Pair = tuple[inputs.Loaded, inputs.Loaded]
+Source = Any  # a pattern-set folder (str or Path) or a PatternSet
 
 
-def _load_pair(name: str, spec: Sequence[str | Path]) -> Pair:
+def _load_pair(name: str, spec: Sequence[Source]) -> Pair:
     if len(spec) != 2:
         raise UsageError(f"{name}: expected BEFORE,AFTER (two pattern sets), got {list(spec)}")
-    before, after = inputs.load(spec[0], f"{name} before"), inputs.load(spec[1], f"{name} after")
+    before = inputs.as_loaded(spec[0], f"{name} before")
+    after = inputs.as_loaded(spec[1], f"{name} after")
     inputs.check_compatible([before, after], f"take the change of {name} between")
     return before, after
 
@@ -66,8 +69,8 @@ def _judge(fit: Any, target: Any, deltas: dict, pairs: dict[str, Pair], opts: di
     return row
 
 
-def _load(target: Sequence[str | Path], basis: Mapping[str, Sequence[str | Path]],
-          pool: Mapping[str, Sequence[str | Path]] | None
+def _load(target: Sequence[Source], basis: Mapping[str, Sequence[Source]],
+          pool: Mapping[str, Sequence[Source]] | None
           ) -> tuple[dict[str, Pair], dict[str, Pair], list[inputs.Loaded]]:
     if not basis:
         raise UsageError("compose needs at least one basic task (--basis NAME=BEFORE,AFTER)")
@@ -82,18 +85,17 @@ def _load(target: Sequence[str | Path], basis: Mapping[str, Sequence[str | Path]
     return pairs, extra, everything
 
 
-def compute_compose(target: Sequence[str | Path], basis: Mapping[str, Sequence[str | Path]],
-                    *, k: int | Sequence[int] = 2, max_subsets: int | None = 1000,
+def compute_compose(target: Sequence[Source], basis: Mapping[str, Sequence[Source]], *,
+                    k: int | Sequence[int] = 2, max_subsets: int | None = 1000,
                     intercept: bool = False, nonnegative: bool = False, top: int = 5,
                     n_permutations: int = 200, n_draws: int = 200, n_boot: int = 1000,
                     confidence: float = 0.95, seed: int = 0, ci_method: str = "basic",
-                    pool: Mapping[str, Sequence[str | Path]] | None = None
-                    ) -> ComposeOutput:
+                    pool: Mapping[str, Sequence[Source]] | None = None) -> ComposeOutput:
     """Fit the target's change on basic tasks' changes; judge the best subsets.
 
     Args:
-        target: (before, after) pattern-set folders of the complex task.
-        basis: name -> (before, after) folders of each basic task.
+        target: (before, after) pattern sets of the complex task (folders or PatternSets).
+        basis: name -> (before, after) of each basic task.
         k: subset size(s) to search; sizes above the number of basic tasks are dropped.
         max_subsets: cap on subsets per size (a seeded random sample beyond it).
         intercept, nonnegative: fit variant (see :func:`fit_composition`).
@@ -104,6 +106,10 @@ def compute_compose(target: Sequence[str | Path], basis: Mapping[str, Sequence[s
         ci_method: ``"basic"`` (bias-corrected, default) or ``"percentile"`` interval.
         pool: name -> (before, after) of extra tasks used only as random replacements in
             the random-tasks baseline (default: the basic tasks outside the subset).
+
+    Raises:
+        UsageError: no basic task, a name used twice, or no subset size that fits.
+        PatternSetError: sets of different shapes, or non-finite entries.
     """
     params = {"k": [k] if isinstance(k, int) else list(k), "max_subsets": max_subsets,
               "intercept": intercept, "nonnegative": nonnegative, "top": top,
@@ -149,7 +155,7 @@ def compute_compose(target: Sequence[str | Path], basis: Mapping[str, Sequence[s
         target_delta=t_delta, deltas=deltas)
 
 
-def run_compose(target: Sequence[str | Path], basis: Mapping[str, Sequence[str | Path]],
+def run_compose(target: Sequence[Source], basis: Mapping[str, Sequence[Source]],
                 out: str | Path | None = None, *, figures: bool = True,
                 **options: Any) -> dict[str, Any]:
     """:func:`compute_compose` (``options``: its keyword arguments), saved into ``out``

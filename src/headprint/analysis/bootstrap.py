@@ -30,8 +30,8 @@ import numpy as np
 
 from headprint.analysis.arrays import as_stack
 from headprint.analysis.composition import solve
-from headprint.analysis.distribution import _cv, _gini, _kurtosis
-from headprint.analysis.similarity import _pearson
+from headprint.analysis.distribution import cv_with_reason, gini_with_reason, kurtosis_with_reason
+from headprint.analysis.similarity import pearson_unchecked
 
 __all__ = ["BootstrapCI", "bootstrap", "bootstrap_ci", "bootstrap_distribution",
            "bootstrap_similarity", "bootstrap_r2"]
@@ -159,7 +159,7 @@ def bootstrap_ci(per_sample: Any, statistic: Callable[[np.ndarray], float],
 
 def bootstrap_distribution(per_sample: Any, **kwargs: Any) -> dict[str, BootstrapCI]:
     """Intervals of Gini, CV and kurtosis (keys ``gini``, ``cv``, ``kurtosis``)."""
-    fns = {"gini": _gini, "cv": _cv, "kurtosis": _kurtosis}
+    fns = {"gini": gini_with_reason, "cv": cv_with_reason, "kurtosis": kurtosis_with_reason}
     # Pearson kurtosis is >= 1 for any distribution (m4 >= m2² by Jensen).
     kwargs.setdefault("bounds", {"gini": (0.0, 1.0), "cv": (0.0, np.inf),
                                  "kurtosis": (1.0, np.inf)})
@@ -174,7 +174,8 @@ def bootstrap_similarity(per_sample_a: Any, per_sample_b: Any, paired: bool = Fa
     ``paired=True`` when both stacks hold the same samples in the same order.
     """
     def stat(m: list[np.ndarray]) -> dict[str, float]:
-        return {"corr": _pearson(m[0], m[1]), "mse": float(np.mean((m[0] - m[1]) ** 2))}
+        return {"corr": pearson_unchecked(m[0], m[1]),
+                "mse": float(np.mean((m[0] - m[1]) ** 2))}
 
     kwargs.setdefault("bounds", {"corr": (-1.0, 1.0), "mse": (0.0, np.inf)})
     return bootstrap([per_sample_a, per_sample_b], stat,

@@ -24,14 +24,16 @@ from headprint.analysis.arrays import as_pattern
 
 __all__ = [
     "DistributionStats", "gini", "coefficient_of_variation", "kurtosis",
-    "distribution_stats", "DISTRIBUTION_STATS",
+    "distribution_stats", "DISTRIBUTION_STATS", "gini_with_reason", "cv_with_reason",
+    "kurtosis_with_reason",
 ]
 
 #: Names of the statistics in :class:`DistributionStats`, in table order.
 DISTRIBUTION_STATS = ("gini", "cv", "kurtosis")
 
 
-def _gini(x: np.ndarray) -> tuple[float, str | None]:
+def gini_with_reason(x: np.ndarray) -> tuple[float, str | None]:
+    """``(Gini of the entries of float array x, why it is nan or None)``; no conversion."""
     v = np.sort(x.ravel())
     if v[0] < 0:
         return float("nan"), f"Gini undefined: pattern has negative entries (min {v[0]:.3g})"
@@ -45,7 +47,8 @@ def _gini(x: np.ndarray) -> tuple[float, str | None]:
     return max(g, 0.0), None  # clamp -1e-16 round-off on uniform inputs
 
 
-def _cv(x: np.ndarray) -> tuple[float, str | None]:
+def cv_with_reason(x: np.ndarray) -> tuple[float, str | None]:
+    """``(CV of the entries of float array x, why it is nan or None)``; no conversion."""
     mean = x.mean()
     if mean == 0:
         return float("nan"), "CV undefined: mean of the entries is 0"
@@ -54,7 +57,8 @@ def _cv(x: np.ndarray) -> tuple[float, str | None]:
     return float(x.std() / mean), None
 
 
-def _kurtosis(x: np.ndarray) -> tuple[float, str | None]:
+def kurtosis_with_reason(x: np.ndarray) -> tuple[float, str | None]:
+    """``(Pearson kurtosis of float array x, why it is nan or None)``; no conversion."""
     # Exact test, not m2 < tol: the mean of n equal floats can be off by an ulp, which
     # would make m2 tiny but non-zero and the ratio pure round-off noise.
     if x.max() == x.min():
@@ -69,17 +73,17 @@ def gini(pattern: Any) -> float:
 
     Returns ``nan`` when all entries are 0 or any is negative.
     """
-    return _gini(as_pattern(pattern))[0]
+    return gini_with_reason(as_pattern(pattern))[0]
 
 
 def coefficient_of_variation(pattern: Any) -> float:
     """``std / mean`` over the entries (population std). ``nan`` when the mean is 0."""
-    return _cv(as_pattern(pattern))[0]
+    return cv_with_reason(as_pattern(pattern))[0]
 
 
 def kurtosis(pattern: Any) -> float:
     """Pearson kurtosis ``m4 / m2²`` over the entries (normal = 3). ``nan`` if constant."""
-    return _kurtosis(as_pattern(pattern))[0]
+    return kurtosis_with_reason(as_pattern(pattern))[0]
 
 
 @dataclass
@@ -110,7 +114,8 @@ def distribution_stats(pattern: Any) -> DistributionStats:
     x = as_pattern(pattern)
     notes: dict[str, str] = {}
     values = {}
-    for key, fn in (("gini", _gini), ("cv", _cv), ("kurtosis", _kurtosis)):
+    for key, fn in (("gini", gini_with_reason), ("cv", cv_with_reason),
+                    ("kurtosis", kurtosis_with_reason)):
         values[key], reason = fn(x)
         if reason:
             notes[key] = reason

@@ -16,8 +16,12 @@ import torch
 
 from headprint.patterns.artifact import PatternSet, PatternSetError
 
-__all__ = ["Loaded", "load", "check_compatible", "provenance", "unique_labels", "slug",
-           "default_out", "split_named"]
+__all__ = ["Loaded", "load", "as_loaded", "IN_MEMORY", "check_compatible", "provenance",
+           "unique_labels", "slug", "default_out", "split_named"]
+
+
+#: ``Loaded.path`` of a pattern set given as an object rather than a folder.
+IN_MEMORY = Path("<in memory>")
 
 
 @dataclass
@@ -33,18 +37,31 @@ class Loaded:
         return self.patterns.per_sample is not None and self.patterns.per_sample.shape[0] > 0
 
 
+def _check_finite(ps: PatternSet, where: str) -> None:
+    for key, tensor in (("mean", ps.mean), ("per_sample", ps.per_sample)):
+        if tensor is not None and not bool(torch.isfinite(tensor).all()):
+            bad = int((~torch.isfinite(tensor)).sum())
+            raise PatternSetError(f"{where}: tensor {key!r} has {bad} non-finite entries "
+                                  f"(NaN or inf); recompute the pattern set")
+
+
 def load(path: str | Path, label: str | None = None) -> Loaded:
     """Load one pattern-set folder; reject missing folders and non-finite tensors."""
     path = Path(path)
     if not path.exists():
         raise PatternSetError(f"{path} does not exist")
     ps = PatternSet.load(path)
-    for key, tensor in (("mean", ps.mean), ("per_sample", ps.per_sample)):
-        if tensor is not None and not bool(torch.isfinite(tensor).all()):
-            bad = int((~torch.isfinite(tensor)).sum())
-            raise PatternSetError(f"{path}: tensor {key!r} has {bad} non-finite entries "
-                                  f"(NaN or inf); recompute the pattern set")
+    _check_finite(ps, str(path))
     return Loaded(path, ps, label or ps.name)
+
+
+def as_loaded(source: PatternSet | str | Path, label: str | None = None) -> Loaded:
+    """A pattern set given as a folder (:func:`load`) or as an object in memory (path
+    :data:`IN_MEMORY`), checked the same way."""
+    if isinstance(source, PatternSet):
+        _check_finite(source, label or source.name)
+        return Loaded(IN_MEMORY, source, label or source.name)
+    return load(source, label)
 
 
 def _describe(item: Loaded) -> str:

@@ -15,10 +15,13 @@ import numpy as np
 
 from headprint.analysis.arrays import as_array, as_pattern, check_same_shape
 
-__all__ = ["pearson", "mse", "SimilarityMatrix", "similarity_matrix", "cluster_order"]
+__all__ = ["pearson", "pearson_unchecked", "mse", "SimilarityMatrix", "similarity_matrix",
+           "cluster_order"]
 
 
-def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+def pearson_unchecked(a: np.ndarray, b: np.ndarray) -> float:
+    """:func:`pearson` of two float arrays with the same number of entries, without
+    conversion or shape checks (for loops over many pairs); ``nan`` if either is constant."""
     a = a.ravel() - a.mean()
     b = b.ravel() - b.mean()
     denom = np.sqrt(np.dot(a, a) * np.dot(b, b))
@@ -34,7 +37,7 @@ def pearson(a: Any, b: Any) -> float:
     """
     x, y = as_pattern(a, "a"), as_pattern(b, "b")
     check_same_shape(x, y, "a", "b")
-    return _pearson(x, y)
+    return pearson_unchecked(x, y)
 
 
 def mse(a: Any, b: Any) -> float:
@@ -136,6 +139,6 @@ def similarity_matrix(patterns: Any, names: Sequence[str] | None = None) -> Simi
         if x[i].max() == x[i].min():
             corr[i, i] = np.nan
         for j in range(i + 1, k):
-            corr[i, j] = corr[j, i] = _pearson(x[i], x[j])
+            corr[i, j] = corr[j, i] = pearson_unchecked(x[i], x[j])
             dist[i, j] = dist[j, i] = float(np.mean((x[i] - x[j]) ** 2))
     return SimilarityMatrix(names, corr, dist, cluster_order(corr), notes)

@@ -6,8 +6,6 @@ so any JSON reader (including a browser's ``JSON.parse``) accepts the files.
 """
 from __future__ import annotations
 
-from headprint.errors import UsageError
-
 import datetime as _dt
 import math
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from headprint import __version__
+from headprint.errors import UsageError
 from headprint.io import atomic_write_json
 # fmt: a number in a sentence (e.g. a finding's evidence); one rule for text and tables.
 from headprint.report.formatting import fmt

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from headprint.analysis.arrays import as_pattern, check_same_shape
-from headprint.analysis.similarity import _pearson
+from headprint.analysis.similarity import pearson_unchecked
 
 __all__ = ["TrackingSeries", "series_metrics"]
 
@@ -70,7 +70,7 @@ def series_metrics(patterns: Sequence[Any], steps: Sequence[int] | None = None
     for i in order:
         check_same_shape(ref, items[i], "step 0", f"step {steps[i]}")
         err = float(np.mean((items[i] - ref) ** 2))
-        corr = _pearson(ref, items[i])
+        corr = pearson_unchecked(ref, items[i])
         out.steps.append(steps[i])
         out.corr.append(corr)
         out.mse.append(err)

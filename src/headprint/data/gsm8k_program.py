@@ -12,9 +12,13 @@ ends with::
 
 Only arithmetic (``+ - * /``, parentheses, numbers) is accepted from the annotations, checked
 on the syntax tree, so building and running programs is safe by construction; they still
-run in one separate Python process with a per-program time limit. A row is kept only if its
-program prints a number equal to the reference answer (:func:`verify_rows`); the others are
-dropped and counted by the caller.
+run, all in one program, in headprint's sandbox (:func:`headprint.evaluation.sandbox.run_program`)
+with a per-program time limit. A row is kept only if its program prints a number equal to
+the reference answer (:func:`verify_rows`, by the evaluation's own rule
+:func:`headprint.evaluation.answers.printed_answer_matches`); the others are dropped and
+counted by the caller. Numbers are compared with ``rel_tol`` 1e-9 here (step values, and
+printed against reference answers), the tolerance this module has always used, so the
+programs built and the rows kept are the ones recorded.
 
 Row format: prompt ``"Question: <q>\\nWrite a Python program that prints the answer.\\n"``,
 completion the program; ``meta``: ``answer`` (reference, commas removed), ``source_id``
@@ -27,13 +31,14 @@ from __future__ import annotations
 import ast
 import json
 import re
-import subprocess
-import sys
 
 from headprint.data.builders import gsm8k_answer, strip_calculator
 from headprint.data.errors import DataError
 
-__all__ = ["build_program", "gsm8k_py", "run_programs", "verify_rows", "same_number"]
+__all__ = ["build_program", "gsm8k_py", "run_programs", "verify_rows", "REL_TOL"]
+
+REL_TOL = 1e-9
+"""Relative tolerance of number comparisons when building and checking programs."""
 
 _ANNOTATION = re.compile(r"<<([^>]*)>>")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?|\.\d+")
@@ -57,8 +62,12 @@ def _evaluate(node: ast.AST, env: dict[str, float]) -> float:
     raise ValueError(f"not plain arithmetic: {ast.dump(node)[:60]}")
 
 
-def same_number(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+def _same(a: float, b: float) -> bool:
+    """The evaluation's number rule at :data:`REL_TOL`. Imported here, not at module level:
+    ``headprint.evaluation`` imports the data stage, so a top-level import would be a cycle."""
+    from headprint.evaluation.answers import numbers_equal
+
+    return numbers_equal(a, b, rel_tol=REL_TOL)
 
 
 class _Substitute(ast.NodeTransformer):
@@ -66,10 +75,10 @@ class _Substitute(ast.NodeTransformer):
         self.steps, self.given = steps, given
 
     def visit_Constant(self, node: ast.Constant) -> ast.AST:
-        if any(same_number(node.value, g) for g in self.given):
+        if any(_same(node.value, g) for g in self.given):
             return node
         for name, value in reversed(self.steps):
-            if same_number(node.value, value):
+            if _same(node.value, value):
                 return ast.Name(id=name, ctx=ast.Load())
         return node
 
@@ -123,13 +132,15 @@ def gsm8k_py(docs: list[dict], split: str) -> list[dict]:
     return rows
 
 
+# One sandboxed program runs the batch (a process per program would cost ~1,000 Python
+# start-ups per split); each program gets its own timer and only print, int and round.
 _RUNNER = r"""
 import contextlib, io, json, signal, sys
 def _timeout(*_):
     raise TimeoutError
 signal.signal(signal.SIGALRM, _timeout)
 out = []
-for program in json.load(sys.stdin):
+for program in json.loads(%(programs)r):
     buffer = io.StringIO()
     try:
         signal.setitimer(signal.ITIMER_REAL, %(limit)s)
@@ -144,36 +155,38 @@ for program in json.load(sys.stdin):
 json.dump(out, sys.stdout)
 """
 _OUTPUTS: dict[str, str | None] = {}
+_OUTPUT_CHARS = 16 * 1024 * 1024  # the sandbox's file limit: the whole JSON of outputs
 
 
 def run_programs(programs: list[str], per_program_seconds: float = 2.0) -> list[str | None]:
-    """Stdout of each program (None on error or timeout), all run in one child process.
+    """Stdout of each program (None on error or timeout), all run in one sandboxed process.
 
     Results are cached per program text for the life of the process.
+
+    Raises:
+        DataError: the batch as a whole timed out or the runner itself failed.
     """
+    from headprint.evaluation.sandbox import run_program  # not at module level: see _same
+
     todo = sorted({p for p in programs if p and p not in _OUTPUTS})
     if todo:
-        try:
-            done = subprocess.run(
-                [sys.executable, "-I", "-c", _RUNNER % {"limit": per_program_seconds}],
-                input=json.dumps(todo), capture_output=True, text=True,
-                timeout=30 + per_program_seconds * len(todo))
-        except subprocess.TimeoutExpired as exc:
-            raise DataError(f"running {len(todo)} GSM8K programs timed out") from exc
-        if done.returncode != 0:
-            raise DataError(f"the GSM8K program runner failed: {done.stderr.strip()[-500:]}")
+        runner = _RUNNER % {"limit": per_program_seconds, "programs": json.dumps(todo)}
+        done = run_program(runner, timeout=30 + per_program_seconds * len(todo),
+                           keep_chars=_OUTPUT_CHARS)
+        if done.status == "timeout":
+            raise DataError(f"running {len(todo)} GSM8K programs timed out")
+        if not done.passed:
+            raise DataError(f"the GSM8K program runner failed ({done.status}): "
+                            f"{done.stderr.strip()[-500:]}")
         _OUTPUTS.update(zip(todo, json.loads(done.stdout)))
     return [_OUTPUTS.get(p) if p else None for p in programs]
 
 
 def verify_rows(rows: list[dict]) -> list[bool]:
     """For each row: does running its program print its reference answer?"""
+    from headprint.evaluation.answers import printed_answer_matches  # see _same
+
     outputs = run_programs([row["completion"] for row in rows])
-    keep = []
-    for row, out in zip(rows, outputs):
-        try:
-            printed = float(out.strip().splitlines()[-1]) if out and out.strip() else None
-            keep.append(printed is not None and same_number(printed, float(row["meta"]["answer"])))
-        except ValueError:
-            keep.append(False)
-    return keep
+    return [out is not None and printed_answer_matches(out, row["meta"]["answer"],
+                                                       rel_tol=REL_TOL)
+            for row, out in zip(rows, outputs)]

@@ -23,7 +23,6 @@ from __future__ import annotations
 import copy
 import difflib
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from headprint.data.hub import hub_requested, hub_rows
 from headprint.data.shipped import OfflineMissing
 from headprint.data.splits import SPLITS
 from headprint.data.tasks import TASKS, TaskSpec
+from headprint.hashing import stable_hash
 
 __all__ = ["DataBundle", "load_data", "is_file_source", "resolve_task", "known_tasks_text"]
 
@@ -73,9 +73,7 @@ class DataBundle:
 
     def fingerprint(self) -> str:
         """sha256 of the canonical JSON (sorted keys, compact) of the rows used."""
-        text = json.dumps(self.rows, sort_keys=True, ensure_ascii=False,
-                          separators=(",", ":"), default=str)
-        return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return "sha256:" + stable_hash(self.rows, compact=True, ensure_ascii=False)
 
     def describe(self) -> dict[str, Any]:
         """The pattern-set manifest's ``data`` entry (JSON-ready)."""

@@ -2,9 +2,36 @@
 
 Entry calls: :func:`evaluate` (``{task: accuracy}``), :func:`evaluate_detailed`,
 :func:`run_eval` (``headprint eval``). Recipes per evaluation kind: :mod:`.recipes`.
+
+The names below load on first use: the data stage reads :mod:`.answers` and :mod:`.sandbox`
+(gsm8k-py is kept only where its program prints the answer), and those must not pull in
+torch, transformers and lm-eval through :mod:`.api`.
 """
-from headprint.evaluation.api import EvalConfig, evaluate, evaluate_detailed, run_eval
-from headprint.evaluation.recipes import NoRecipeError, tasks_with_recipe
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "EvalConfig": "headprint.evaluation.api",
+    "evaluate": "headprint.evaluation.api",
+    "evaluate_detailed": "headprint.evaluation.api",
+    "run_eval": "headprint.evaluation.api",
+    "NoRecipeError": "headprint.evaluation.recipes",
+    "tasks_with_recipe": "headprint.evaluation.recipes",
+}
 
 __all__ = ["evaluate", "evaluate_detailed", "run_eval", "EvalConfig", "NoRecipeError",
            "tasks_with_recipe"]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'headprint.evaluation' has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

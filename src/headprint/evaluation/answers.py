@@ -13,6 +13,13 @@ GSM8K (final number), following lm-evaluation-harness's ``gsm8k`` task:
 Both strip ``,`` and ``$`` and a trailing ``.``; two answers are equal when they are equal
 as numbers (``18``, ``18.0`` and ``18.00`` match), otherwise as strings.
 
+Numbers (:func:`numbers_equal`, the one number rule of headprint): an answer ``a`` equals a
+reference ``b`` when ``|a − b| ≤ rel_tol · max(1, |b|)``, ``rel_tol`` 1e-6 for model answers.
+Programs' printed answers (:func:`printed_answer_matches`: the last non-empty line of
+standard output) go through the same rule: ``code_exec`` scoring of gsm8k-py generations,
+and the check that builds gsm8k-py (:mod:`headprint.data.gsm8k_program`, with ``rel_tol``
+1e-9, as it always used, so the rows it keeps do not change).
+
 MATH (boxed answer, normalised): the content of the last ``\\boxed{...}`` of the generation
 (braces matched, the same extraction that produced the gold answer in
 :mod:`headprint.data.builders`) compared after the normalisation of Hendrycks et al. (2021)
@@ -35,8 +42,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["extract_gsm8k_answer", "numbers_equal", "gsm8k_correct", "extract_math_answer",
-           "normalize_math_answer", "math_correct", "fenced_blocks", "extract_program"]
+__all__ = ["extract_gsm8k_answer", "numbers_equal", "printed_answer_matches", "gsm8k_correct",
+           "extract_math_answer", "normalize_math_answer", "math_correct", "fenced_blocks",
+           "extract_program"]
 
 _STRICT = re.compile(r"####\s*(-?[$0-9.,]*[0-9])")
 _NUMBER = re.compile(r"-?[$0-9.,]*[0-9]")
@@ -77,15 +85,31 @@ def extract_gsm8k_answer(generation: str) -> str | None:
     return _clean_number(numbers[-1]) if numbers else None
 
 
-def numbers_equal(a: str | None, b: str | None) -> bool:
-    """Numeric equality of two answer strings (string equality if either is not a number)."""
+def numbers_equal(a: str | float | None, b: str | float | None, *,
+                  rel_tol: float = 1e-6) -> bool:
+    """Whether answer ``a`` equals reference ``b`` as numbers.
+
+    Strings are cleaned first (``,``, ``$``, a trailing ``.``); equal when
+    ``|a − b| ≤ rel_tol · max(1, |b|)``. If either is not a number, the cleaned strings are
+    compared. ``None`` never matches.
+    """
     if a is None or b is None:
         return False
-    a, b = _clean_number(a), _clean_number(b)
+    x = _clean_number(a) if isinstance(a, str) else a
+    y = _clean_number(b) if isinstance(b, str) else b
     try:
-        return abs(float(a) - float(b)) <= 1e-6 * max(1.0, abs(float(b)))
+        fx, fy = float(x), float(y)
     except ValueError:
-        return a == b
+        return x == y
+    return abs(fx - fy) <= rel_tol * max(1.0, abs(fy))
+
+
+def printed_answer_matches(stdout: str | None, answer: str | float, *,
+                           rel_tol: float = 1e-6) -> bool:
+    """Whether the last non-empty line a program printed equals ``answer``
+    (:func:`numbers_equal`); False when it printed nothing."""
+    lines = [line for line in (stdout or "").strip().splitlines() if line.strip()]
+    return bool(lines) and numbers_equal(lines[-1], answer, rel_tol=rel_tol)
 
 
 def gsm8k_correct(generation: str, gold: str) -> bool:

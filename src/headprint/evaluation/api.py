@@ -21,8 +21,6 @@ so (``warnings`` in the results, and the log).
 """
 from __future__ import annotations
 
-from headprint.errors import UsageError
-
 import json
 import logging
 import shutil
@@ -33,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from headprint import __version__
+from headprint.errors import UsageError
 from headprint.io import atomic_write_json, atomic_write_text
 from headprint.evaluation.config import EvalConfig
 from headprint.models import LoadedModel, load_model
@@ -143,17 +142,17 @@ def evaluate_detailed(model_or_loaded: Any, tasks: list[str] | str, limit: int |
                                                                 batch_size)
     scratch = tempfile.TemporaryDirectory(prefix="headprint-eval-") if work_dir is None else None
     folder = Path(scratch.name if scratch is not None else work_dir)
-    previous_limits = dict(recipes.CODE_LIMITS)
+    limits = recipes.CodeLimits(timeout=code_timeout, memory_mb=code_memory_mb)
     try:
         fmt = resolve_format(prompt_format, tokenizer, path)
         configs, info = [], {}
         for task, recipe, name, split in planned:
             bundle = load_data(name, split=split, limit=limit)
             docs = recipes.write_docs(bundle.rows, folder / "docs" / f"{task}.jsonl")
-            configs.append(recipes.task_config(task, recipe, docs, max_gen_toks, fmt))
+            configs.append(recipes.task_config(task, recipe, docs, max_gen_toks, fmt,
+                                               code_limits=limits))
             info[task] = {"kind": recipe.kind, "split": split, "data": bundle.describe(),
                           "lm_eval_task": recipes.describe_config(configs[-1])}
-        recipes.CODE_LIMITS.update(timeout=code_timeout, memory_mb=code_memory_mb)
         output = simple_evaluate(
             model=lm, tasks=configs, task_manager=TaskManager(include_defaults=False),
             bootstrap_iters=0, log_samples=True, confirm_run_unsafe_code=True,
@@ -161,7 +160,6 @@ def evaluate_detailed(model_or_loaded: Any, tasks: list[str] | str, limit: int |
     finally:
         if model is not None:
             model.train(was_training)
-        recipes.CODE_LIMITS.update(previous_limits)
         if scratch is not None:
             scratch.cleanup()
         else:

@@ -39,20 +39,31 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable
 
 from headprint.data.prompt_format import user_content
 from headprint.errors import HeadprintError
 from headprint.evaluation.answers import (extract_program, gsm8k_correct, math_correct,
-                                          numbers_equal)
+                                          printed_answer_matches)
 from headprint.evaluation.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, run_program
 
 __all__ = ["Recipe", "RECIPES", "NoRecipeError", "recipe_for", "tasks_with_recipe",
-           "write_docs", "task_config", "describe_config", "code_passes", "CODE_LIMITS"]
+           "write_docs", "task_config", "describe_config", "code_passes", "CodeLimits"]
 
-# Per-program limits of code_exec scoring (seconds, MB); tests may change them.
-CODE_LIMITS = {"timeout": DEFAULT_TIMEOUT, "memory_mb": DEFAULT_MEMORY_MB}
+
+@dataclass(frozen=True)
+class CodeLimits:
+    """Per-program limits of ``code_exec`` scoring, fixed for one evaluation.
+
+    Attributes:
+        timeout: seconds of wall clock (and CPU) per program.
+        memory_mb: address space per program.
+    """
+
+    timeout: float = DEFAULT_TIMEOUT
+    memory_mb: int = DEFAULT_MEMORY_MB
 
 
 class NoRecipeError(HeadprintError, ValueError):
@@ -79,22 +90,21 @@ def _chat_prompt(doc: dict) -> str:
     return user_content(doc["prompt"])
 
 
-def code_passes(meta: dict, generation: str) -> bool:
+def code_passes(meta: dict, generation: str, limits: CodeLimits = CodeLimits()) -> bool:
     """Run the program read from ``generation`` (:func:`~.answers.extract_program`) and the
-    row's tests in the sandbox; True when it passes."""
+    row's tests in the sandbox under ``limits``; True when it passes."""
     program = extract_program(generation, meta) + "\n" + meta.get("tests", "")
-    result = run_program(program, timeout=CODE_LIMITS["timeout"],
-                         memory_mb=CODE_LIMITS["memory_mb"])
+    result = run_program(program, timeout=limits.timeout, memory_mb=limits.memory_mb)
     if not result.passed:
         return False
     if meta.get("answer") not in (None, ""):
-        lines = [line for line in result.stdout.strip().splitlines() if line.strip()]
-        return bool(lines) and numbers_equal(lines[-1], str(meta["answer"]))
+        return printed_answer_matches(result.stdout, str(meta["answer"]))
     return True
 
 
-def _code_results(doc: dict, results: list[str]) -> dict[str, float]:
-    return {"acc": float(code_passes(_meta(doc), results[0]))}
+def _code_results(doc: dict, results: list[str],
+                  limits: CodeLimits = CodeLimits()) -> dict[str, float]:
+    return {"acc": float(code_passes(_meta(doc), results[0], limits))}
 
 
 @dataclass(frozen=True)
@@ -211,9 +221,13 @@ def write_docs(rows: list[dict], path: str | Path) -> Path:
 
 
 def task_config(task: str, recipe: Recipe, docs_path: str | Path,
-                max_gen_toks: int | None = None, prompt_format: str = "raw") -> dict[str, Any]:
+                max_gen_toks: int | None = None, prompt_format: str = "raw", *,
+                code_limits: CodeLimits | None = None) -> dict[str, Any]:
     """The lm-eval task config (a dict ``TaskManager.load`` accepts) for local docs, in the
-    resolved ``prompt_format`` (``raw`` or ``chat``; see the module docstring)."""
+    resolved ``prompt_format`` (``raw`` or ``chat``; see the module docstring).
+
+    ``code_limits`` (default :class:`CodeLimits`) bind into this config's scorer of a
+    ``code_exec`` recipe, so two evaluations with different limits never share them."""
     if prompt_format not in ("raw", "chat"):
         raise ValueError(f"task_config needs a resolved format (raw or chat), got "
                          f"{prompt_format!r}")
@@ -228,6 +242,8 @@ def task_config(task: str, recipe: Recipe, docs_path: str | Path,
         "metadata": {"version": 1, "headprint_task": task, "format": prompt_format},
         **recipe.fields, **(recipe.chat_fields if chat else {}),
     }
+    if recipe.kind == "code_exec":
+        config["process_results"] = partial(_code_results, limits=code_limits or CodeLimits())
     if recipe.output_type == "generate_until":
         if chat and recipe.chat_until is not None:
             until = list(recipe.chat_until)
@@ -241,6 +257,8 @@ def task_config(task: str, recipe: Recipe, docs_path: str | Path,
 def describe_config(config: dict[str, Any]) -> dict[str, Any]:
     """JSON-ready copy of a task config (callables by qualified name), for results files."""
     def name(value: Any) -> Any:
+        if isinstance(value, partial):  # a scorer with this evaluation's settings bound
+            value = value.func
         if isinstance(value, Callable):
             return f"{value.__module__}.{value.__qualname__}"
         return value

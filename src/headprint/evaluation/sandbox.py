@@ -56,7 +56,7 @@ class ExecResult:
             ``"timeout"`` (wall clock or CPU limit), ``"memory"`` (``MemoryError``).
         returncode: the process's exit status (negative: killed by that signal).
         seconds: wall-clock time.
-        stdout: the last 2,000 characters of standard output.
+        stdout: the last ``keep_chars`` (default 2,000) characters of standard output.
         stderr: the last 2,000 characters of standard error.
     """
 
@@ -87,8 +87,13 @@ def _kill_group(process: subprocess.Popen) -> None:
 
 
 def run_program(program: str, timeout: float = DEFAULT_TIMEOUT,
-                memory_mb: int = DEFAULT_MEMORY_MB) -> ExecResult:
-    """Run ``program`` (Python source) in a limited subprocess; see the module docstring."""
+                memory_mb: int = DEFAULT_MEMORY_MB, *, keep_chars: int = 2000) -> ExecResult:
+    """Run ``program`` (Python source) in a limited subprocess; see the module docstring.
+
+    ``keep_chars``: how much of the end of standard output to return (a caller that reads
+    a program's whole output, such as a batch of results as JSON, raises it; the file
+    limit of 16 MB still applies).
+    """
     if timeout <= 0 or memory_mb <= 0:
         raise ValueError("timeout and memory_mb must be positive")
     with tempfile.TemporaryDirectory(prefix="headprint-exec-") as folder:
@@ -113,7 +118,7 @@ def run_program(program: str, timeout: float = DEFAULT_TIMEOUT,
             else:
                 _kill_group(process)  # children the program left behind
         seconds = time.perf_counter() - started
-        stdout, stderr = _tail(work / "stdout"), _tail(work / "stderr")
+        stdout, stderr = _tail(work / "stdout", keep_chars), _tail(work / "stderr")
     cpu_killed = returncode in (-signal.SIGXCPU, -signal.SIGKILL)
     if timed_out or cpu_killed:
         status = "timeout"

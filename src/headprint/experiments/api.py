@@ -6,13 +6,12 @@ arguments reuses every finished step.
 """
 from __future__ import annotations
 
-from headprint.errors import UsageError
-
 import logging
 import time
 from pathlib import Path
 from typing import Callable
 
+from headprint.errors import UsageError
 from headprint.experiments import fig4, fig5, table1, table2, table3, transfer
 from headprint.experiments.context import Context
 from headprint.experiments.record import ExperimentResult

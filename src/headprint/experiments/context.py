@@ -26,9 +26,9 @@ def model_identity(name: str) -> str:
     from headprint.models import BUILTIN_MODELS, weights_fingerprint
 
     if name in BUILTIN_MODELS:
-        from headprint.models.loading import _convert_builtin
+        from headprint.models.loading import convert_builtin
 
-        return weights_fingerprint(_convert_builtin(name))
+        return weights_fingerprint(convert_builtin(name))
     if Path(name).expanduser().is_dir():
         return weights_fingerprint(Path(name).expanduser())
     return f"hub:{name}"
@@ -47,9 +47,9 @@ def model_format(name: str, requested: str = "auto") -> str:
 
     folder: Path | None = None
     if name in BUILTIN_MODELS:
-        from headprint.models.loading import _convert_builtin
+        from headprint.models.loading import convert_builtin
 
-        folder = _convert_builtin(name)
+        folder = convert_builtin(name)
     elif Path(name).expanduser().is_dir():
         folder = Path(name).expanduser()
     tokenizer = AutoTokenizer.from_pretrained(str(folder or name))

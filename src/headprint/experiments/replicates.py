@@ -8,7 +8,9 @@ Two arms A and B are compared by ``diff = mean_A − mean_B`` (sign flipped for 
 positive is better) and two tests, both at 5 % two-sided:
 
 - *noise over test rows*: per row, each arm's value averaged over its seeds; the paired
-  t-test over rows of those (``|z| > t(0.975, n − 1)``), as for one seed;
+  test over rows of those (:func:`~headprint.experiments.findings.compare_paired`:
+  McNemar's exact test when the values are 0/1, e.g. accuracy on one seed or seeds that
+  agree, else the paired t-test);
 - *spread between seeds*: Welch's t-test of the two arms' per-seed means
   (``se² = sd_A²/S_A + sd_B²/S_B``, Welch–Satterthwaite degrees of freedom). An arm that
   is not trained (the base model, evaluated greedily) is *fixed*: one evaluation stands for
@@ -99,7 +101,8 @@ class SeededComparison:
         return direction_verdict(self.diff, self.beyond_noise)
 
     def text(self, unit: str = "", scale: float = 1.0, spec: str = ".1f") -> str:
-        """``"A ± sd vs B ± sd (S seeds; better by d; rows z …, n …; seeds t …, df …)"``."""
+        """``"A ± sd vs B ± sd (S seeds; better by d; rows <test>, n …; seeds t …,
+        df …)"``."""
         seeds = max(len(self.a), len(self.b))
         t_seeds = (self.diff / self.se_seeds if self.se_seeds and self.se_seeds > 0
                    else math.nan)
@@ -109,7 +112,7 @@ class SeededComparison:
         return (f"{format_mean_sd(self.a, scale, spec)}{unit} vs "
                 f"{format_mean_sd(self.b, scale, spec)}{unit} ({seeds} seed"
                 f"{'s' if seeds != 1 else ''}; better by {self.diff * scale:{spec}}{unit}; "
-                f"rows z {self.rows.z:.1f}, n {self.rows.n}; {seed_part})")
+                f"rows {self.rows.test_text()}, n {self.rows.n}; {seed_part})")
 
 
 def _seed_variance(means: list[float], fixed: bool) -> tuple[float, float]:
@@ -133,7 +136,7 @@ def compare_seeds(a: PerSeed, b: PerSeed, higher_is_better: bool = True,
     ids = sorted(set.intersection(*sets)) if sets else []
     sign = 1.0 if higher_is_better else -1.0
     if not ids:
-        empty = Comparison(math.nan, math.nan, math.nan, math.nan, math.nan, 0)
+        empty = Comparison(math.nan, math.nan, math.nan, 0)
         return SeededComparison([], [], fixed_a, fixed_b, math.nan, empty, math.nan, math.nan)
     mean_a, mean_b = seed_means(a, ids), seed_means(b, ids)
     avg_a = {i: float(np.mean([float(rows[i]) for rows in a.values()])) for i in ids}

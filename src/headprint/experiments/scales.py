@@ -12,10 +12,10 @@ and thousands of steps: with a few dozen steps it would leave a 135M model uncha
 """
 from __future__ import annotations
 
-from headprint.errors import UsageError
-
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from headprint.errors import UsageError
 
 __all__ = ["Scale", "SCALES", "get_scale", "ANALYSIS_TASKS"]
 

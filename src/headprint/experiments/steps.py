@@ -20,29 +20,23 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import gc
-import hashlib
 import json
 import logging
-import os
 import re
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from headprint.errors import HeadprintError
+from headprint.hashing import stable_hash
 from headprint.io import atomic_write_json
+from headprint.locking import OutputBusyError, output_lock
 
-__all__ = ["Steps", "StepBusyError", "STEP_FILE", "settings_key"]
+__all__ = ["Steps", "StepBusyError", "STEP_FILE", "STEP_LOCK"]
 
 STEP_FILE = "step.json"
-LOCK_FILE = ".lock"
+STEP_LOCK = "step"
+"""Name of the steps' lock (:func:`headprint.locking.output_lock`): ``.headprint-step.lock``."""
 log = logging.getLogger("headprint.experiments")
-
-
-def settings_key(settings: dict[str, Any]) -> str:
-    """sha256 of the canonical JSON of ``settings``."""
-    text = json.dumps(settings, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _slug(text: str) -> str:
@@ -66,45 +60,30 @@ def release_memory() -> None:
         pass
 
 
-class StepBusyError(HeadprintError, RuntimeError):
+class StepBusyError(OutputBusyError):
     """Another live process is running the same step (the same output folder twice)."""
 
 
 @contextlib.contextmanager
 def _lock(folder: Path) -> Iterator[None]:
-    """Hold ``folder/.lock`` (holding our pid) while a step runs. A lock left by a process
-    that no longer exists (a killed run) is taken over; one held by a live process is an
-    error, since two processes writing one step would corrupt it."""
-    lock = folder / LOCK_FILE
-    while True:
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            break
-        except FileExistsError:
-            try:
-                pid = int(lock.read_text().strip() or 0)
-            except (OSError, ValueError):
-                pid = 0
-            if pid and pid != os.getpid() and _alive(pid):
-                raise StepBusyError(f"{folder} is being made by process {pid}; wait for it "
-                                    "or run into another --out") from None
-            lock.unlink(missing_ok=True)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(str(os.getpid()))
+    """Hold the step lock of ``folder`` while a step runs.
+
+    An operating-system lock (:func:`headprint.locking.output_lock`): the kernel releases
+    it when its process dies, so a killed run leaves nothing to clean up, and a step held
+    by a live process is refused at once, since two processes writing one step would
+    corrupt it.
+
+    Raises:
+        StepBusyError: naming the process that holds the step.
+    """
+    held = contextlib.ExitStack()
     try:
+        held.enter_context(output_lock(folder, name=STEP_LOCK))
+    except OutputBusyError as err:
+        raise StepBusyError(f"{folder} is being made by {err.holder}; wait for it or run "
+                            "into another --out", folder, err.holder) from None
+    with held:
         yield
-    finally:
-        lock.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Steps:
@@ -122,7 +101,8 @@ class Steps:
 
     def folder(self, kind: str, label: str, settings: dict[str, Any]) -> Path:
         """Folder of a step (it may not exist yet)."""
-        return self.root / _slug(kind) / f"{_slug(label)}-{settings_key(settings)[:10]}"
+        key = stable_hash(settings, compact=True)  # compact JSON: see headprint.hashing
+        return self.root / _slug(kind) / f"{_slug(label)}-{key[:10]}"
 
     def rel(self, folder: str | Path) -> str:
         """``folder`` relative to the root, for use inside other steps' settings."""
@@ -168,7 +148,7 @@ class Steps:
     def _finish(self, folder: Path, kind: str, label: str, settings: dict[str, Any],
                 result: Any, started: tuple[float, float]) -> None:
         record = {"kind": kind, "label": label, "settings": settings,
-                  "key": settings_key(settings),
+                  "key": stable_hash(settings, compact=True),
                   "seconds": round(time.perf_counter() - started[0], 2),
                   # CPU time of this process (all threads): on a busy machine wall time
                   # grows, this does not, so it tells what the step costs on idle cores

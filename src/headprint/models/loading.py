@@ -20,7 +20,8 @@ from headprint.models.preflight import (HubUnreachableError, check_causal_lm, ch
 from headprint.models.registry import (BUILTIN_MODELS, UnknownModelError, builtin_gguf_path,
                                        cache_root, file_sha256)
 
-__all__ = ["LoadedModel", "load_model", "resolve_dtype", "weights_fingerprint"]
+__all__ = ["LoadedModel", "load_model", "resolve_dtype", "weights_fingerprint",
+           "convert_builtin"]
 
 log = logging.getLogger(__name__)
 _FINGERPRINT_FILE = "headprint-model.json"
@@ -79,7 +80,7 @@ def weights_fingerprint(folder: str | Path) -> str:
     return "sha256:" + joined
 
 
-def _convert_builtin(name: str) -> Path:
+def convert_builtin(name: str) -> Path:
     """Dequantize a built-in GGUF once into ``<cache>/models/<name>`` (float32 safetensors)."""
     final = cache_root() / "models" / name
     if (final / _FINGERPRINT_FILE).exists():
@@ -133,7 +134,7 @@ def load_model(name: str, dtype: str | torch.dtype | None = None,
     if choice.reason:
         log.info("--dtype auto for %s: %s", name, choice.reason)
     if name in BUILTIN_MODELS:
-        folder, source = _convert_builtin(name), "builtin"
+        folder, source = convert_builtin(name), "builtin"
     elif Path(name).expanduser().is_dir():
         folder, source = Path(name).expanduser(), "local"
         if not (folder / "config.json").exists():

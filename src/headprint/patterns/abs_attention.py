@@ -11,10 +11,18 @@ layer in the backward, never ``L·H·T²``.
 
 The matching mask function is transformers' ``sdpa_mask``: the attention function receives
 the same mask (or ``None`` for plain causal attention) an SDPA model would.
+
+Per-call state: the registered function is global (transformers looks it up by name), but
+what it records into is not. :func:`abs_method_hooks` creates one :class:`_AbsCall` (the
+recorder, the block size, the layer index) per call and hangs it on each of that model's
+attention modules for the duration; the function reads it from the ``module`` transformers
+passes in. Two models recording at once, or two calls with different block sizes, never see
+each other's settings, and a module without one runs plain SDPA.
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Iterator
 
 import torch
@@ -28,7 +36,17 @@ __all__ = ["ABS_ATTENTION", "abs_method_hooks", "check_abs_supported",
            "UnsupportedAttentionError"]
 
 ABS_ATTENTION = "headprint_abs"
-_ACTIVE: dict[str, object] = {}
+# Attribute of an attention module holding its _AbsCall while abs_method_hooks runs.
+_CALL_ATTR = "_headprint_abs_call"
+
+
+@dataclass(frozen=True)
+class _AbsCall:
+    """Settings of one :func:`abs_method_hooks` call, as one attention module sees them."""
+
+    recorder: ScoreRecorder
+    layer: int
+    block: int | None
 
 
 class UnsupportedAttentionError(HeadprintError, ValueError):
@@ -88,18 +106,18 @@ def _abs_attention(module, query, key, value, attention_mask, scaling=None, drop
         scaling = float(query.shape[-1]) ** -0.5
     causal = bool(is_causal if is_causal is not None else getattr(module, "is_causal", True))
     forward = _sdpa_forward(module, scaling, is_causal, kwargs)
-    recorder: ScoreRecorder | None = _ACTIVE.get("recorder")  # type: ignore[assignment]
+    call: _AbsCall | None = getattr(module, _CALL_ATTR, None)
     needs_grad = torch.is_grad_enabled() and (
         query.requires_grad or key.requires_grad or value.requires_grad)
-    if recorder is None or not needs_grad:
+    if call is None or not needs_grad:
         return forward(query, key, value, attention_mask), None
-    layer = _ACTIVE["layers"][id(module)]  # type: ignore[index]
+    recorder, layer = call.recorder, call.layer
 
     def sink(scores: torch.Tensor) -> None:
         recorder.record(layer, scores)
 
     spec = TileSpec(scaling=float(scaling), causal=causal, window=sliding_window,
-                    block=_ACTIVE.get("block"), sink=sink,  # type: ignore[arg-type]
+                    block=call.block, sink=sink,
                     query_mask=recorder.token_mask[:, : query.shape[2]].to(query.device),
                     forward=forward)
     output = TiledAbsAttention.apply(query, key, value, attention_mask, spec)
@@ -120,16 +138,28 @@ def abs_method_hooks(model: torch.nn.Module, recorder: ScoreRecorder,
     """Switch ``model`` to the recording attention for the duration, then restore it.
 
     Scores land in ``recorder`` (``record(layer, [B, H])``) during backward. ``block`` fixes
-    the queries per backward tile (default: 64, fewer when ``B·H·T`` is large).
+    the queries per backward tile (default: 64, fewer when ``B·H·T`` is large). The settings
+    belong to this call only (see the module docstring); other models, and this model after
+    the ``with`` block, are unaffected.
+
+    Raises:
+        UnsupportedAttentionError: the family bypasses the attention interface.
+        HeadprintError: the model is already inside another ``abs_method_hooks``.
     """
     check_abs_supported(recorder.layout)
+    modules = recorder.layout.attentions
+    if any(hasattr(module, _CALL_ATTR) for module in modules):
+        raise HeadprintError("abs_method_hooks is already active on this model; one "
+                             "recording at a time per model")
     _register()
     previous = model.config._attn_implementation
-    layers = {id(module): index for index, module in enumerate(recorder.layout.attentions)}
     model.set_attn_implementation(ABS_ATTENTION)
-    _ACTIVE.update(recorder=recorder, layers=layers, block=block)
     try:
+        for index, module in enumerate(modules):
+            setattr(module, _CALL_ATTR, _AbsCall(recorder, index, block))
         yield
     finally:
-        _ACTIVE.clear()
+        for module in modules:
+            if hasattr(module, _CALL_ATTR):
+                delattr(module, _CALL_ATTR)
         model.set_attn_implementation(previous)

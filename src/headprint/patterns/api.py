@@ -15,11 +15,12 @@ from headprint import __version__
 from headprint.distributed import init_distributed
 from headprint.data.errors import DataError
 from headprint.errors import HeadprintError
+from headprint.hashing import stable_hash
 from headprint.locking import check_output_folder, output_lock
 from headprint.models import LoadedModel, load_model
 from headprint.models.architecture import attention_layout
 from headprint.patterns.artifact import MANIFEST_FILE, PatternSet, PatternSetError
-from headprint.patterns.compute import ShardPlan, run_key, score_samples
+from headprint.patterns.compute import ShardPlan, score_samples
 from headprint.patterns.config import PatternConfig
 from headprint.patterns.scoring import LossScaling, Method
 
@@ -200,7 +201,7 @@ def run_patterns_detailed(config: PatternConfig, out: str | Path, overwrite: boo
     loaded = load_model(config.model, dtype=config.dtype, device=None if config.device_map
                         else device, device_map=config.device_map)
     prompt_format = resolve_format(config.format, loaded.tokenizer, loaded.path)
-    key = run_key(_settings(config, loaded, bundle, prompt_format))
+    key = stable_hash(_settings(config, loaded, bundle, prompt_format))
     # One writer per folder; under torchrun rank 0 holds the lock for all ranks (a rank
     # that fails here ends the launch, and the others wait for rank 0 before writing).
     lock = output_lock(out) if dist.rank == 0 else contextlib.nullcontext()

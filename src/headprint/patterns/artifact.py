@@ -14,7 +14,6 @@ half-written artifact.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from safetensors.torch import save_file
 
 from headprint import __version__
 from headprint.errors import HeadprintError
+from headprint.hashing import stable_hash
 from headprint.io import atomic_write_json, atomic_write_with
 
 __all__ = ["PatternSet", "PatternSetError", "REQUIRED_MANIFEST_KEYS", "load_pattern_set"]
@@ -154,7 +154,7 @@ class PatternSet:
 
 
 def _ids_digest(ids: list) -> str:
-    return hashlib.sha256(json.dumps([str(i) for i in ids]).encode("utf-8")).hexdigest()
+    return stable_hash([str(i) for i in ids])
 
 
 def _tensor_facts(manifest: dict[str, Any]) -> dict[str, str]:

@@ -12,7 +12,6 @@ not depend on the number of processes or on interruptions.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -31,14 +30,9 @@ from headprint.models.architecture import attention_layout
 from headprint.patterns.batching import length_grouped_batches
 from headprint.patterns.scoring import LossScaling, Method, score_batch
 
-__all__ = ["ShardPlan", "ShardMismatchError", "score_samples", "run_key"]
+__all__ = ["ShardPlan", "ShardMismatchError", "score_samples"]
 
 log = logging.getLogger(__name__)
-
-
-def run_key(settings: dict) -> str:
-    """Stable hash of everything that determines a run's numbers."""
-    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
 
 
 class ShardMismatchError(HeadprintError, RuntimeError):

@@ -18,7 +18,8 @@ import numpy as np
 
 from headprint.io import atomic_write_with
 
-__all__ = ["plot_heatmap", "plot_change", "plot_similarity", "plot_r2_bars", "plot_dynamics"]
+__all__ = ["plot_heatmap", "plot_change", "plot_similarity", "plot_r2_bars", "plot_dynamics",
+           "r2_bars_figure", "dynamics_figure", "save_figure", "DPI"]
 
 DPI = 100
 
@@ -29,7 +30,8 @@ def _array(x: Any) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
 
-def _save(fig: Any, path: str | Path) -> Path:
+def save_figure(fig: Any, path: str | Path) -> Path:
+    """Lay out ``fig`` and write it to ``path`` as a PNG at :data:`DPI`, atomically."""
     fig.tight_layout()
     return atomic_write_with(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
 
@@ -56,7 +58,7 @@ def _grid(pattern: Any, title: str, path: str | Path, cmap: str, norm: Any, labe
     ax.set_ylabel("layer")
     ax.set_title(title)
     fig.colorbar(im, ax=ax, label=label, fraction=0.08, pad=0.03)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_heatmap(pattern: Any, title: str, path: str | Path, *, label: str = "head score",
@@ -132,13 +134,13 @@ def plot_similarity(matrix: Any, names: Sequence[str], path: str | Path,
                 ax.text(j, i, text, ha="center", va="center", fontsize=8,
                         color="white" if dark else "black")
     fig.colorbar(im, ax=ax, label=label, fraction=0.046, pad=0.04)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
-def plot_r2_bars(r2: Mapping[str, float], path: str | Path,
-                 title: str = "Composition R² by basis subset", *,
-                 null_q95: Mapping[str, float] | None = None) -> Path:
-    """Horizontal bars of R² per subset label, best at top.
+def r2_bars_figure(r2: Mapping[str, float],
+                   title: str = "Composition R² by basis subset", *,
+                   null_q95: Mapping[str, float] | None = None) -> Any:
+    """Horizontal bars of R² per subset label, best at top, as a laid-out ``Figure``.
 
     ``null_q95`` (label -> 95th percentile of a permutation baseline) draws a black tick on
     each bar: a bar that does not clear its tick is not distinguishable from chance.
@@ -165,12 +167,21 @@ def plot_r2_bars(r2: Mapping[str, float], path: str | Path,
     ax.set_xlabel("R²")
     ax.set_ylabel("basis subset")
     ax.set_title(title)
-    return _save(fig, path)
+    fig.tight_layout()
+    return fig
 
 
-def plot_dynamics(series: Mapping[str, Any], path: str | Path,
-                  title: str = "Pattern change during fine-tuning") -> Path:
-    """Correlation and MSE against step 0 versus training step, one line per task.
+def plot_r2_bars(r2: Mapping[str, float], path: str | Path,
+                 title: str = "Composition R² by basis subset", *,
+                 null_q95: Mapping[str, float] | None = None) -> Path:
+    """:func:`r2_bars_figure` written to ``path`` (PNG)."""
+    return save_figure(r2_bars_figure(r2, title, null_q95=null_q95), path)
+
+
+def dynamics_figure(series: Mapping[str, Any],
+                    title: str = "Pattern change during fine-tuning") -> Any:
+    """Correlation and MSE against step 0 versus training step, one line per task, as a
+    laid-out ``Figure``.
 
     ``series``: task -> object or dict with ``steps``, ``corr`` and ``mse`` sequences
     (e.g. :class:`headprint.analysis.TrackingSeries`). When every task also has
@@ -200,4 +211,11 @@ def plot_dynamics(series: Mapping[str, Any], path: str | Path,
         ax.grid(alpha=0.3)
     ax_mse.legend(fontsize=8, loc="best")
     fig.suptitle(title)
-    return _save(fig, path)
+    fig.tight_layout()
+    return fig
+
+
+def plot_dynamics(series: Mapping[str, Any], path: str | Path,
+                  title: str = "Pattern change during fine-tuning") -> Path:
+    """:func:`dynamics_figure` written to ``path`` (PNG)."""
+    return save_figure(dynamics_figure(series, title), path)

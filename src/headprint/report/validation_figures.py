@@ -8,16 +8,18 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from headprint.io import atomic_write_with
-from headprint.report.figures import DPI, _save
+from headprint.report.figures import DPI, save_figure
 
-__all__ = ["plot_ablation_curves", "plot_single_head", "plot_transfer"]
+__all__ = ["plot_ablation_curves", "ablation_curves_figure", "plot_single_head",
+           "plot_transfer"]
 
 
-def plot_ablation_curves(ks: Sequence[int], curves: Mapping[str, Sequence[float]],
-                         path: str | Path, title: str) -> Path:
+def ablation_curves_figure(ks: Sequence[int], curves: Mapping[str, Sequence[float]],
+                           title: str) -> Any:
     """Mean response loss against heads ablated: top-first, bottom-first, and random orders
-    (mean ± 1 sd over seeds as a band, each seed as a thin line). Two panels: linear k and
-    symlog k (small k, where a ranking matters, is unreadable on a linear axis)."""
+    (mean ± 1 sd over seeds as a band, each seed as a thin line), as a laid-out ``Figure``.
+    Two panels: linear k and symlog k (small k, where a ranking matters, is unreadable on
+    a linear axis)."""
     from matplotlib.figure import Figure
 
     k = np.asarray(ks, dtype=float)
@@ -38,7 +40,14 @@ def plot_ablation_curves(ks: Sequence[int], curves: Mapping[str, Sequence[float]
         ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     fig.suptitle(title)
-    return _save(fig, path)
+    fig.tight_layout()
+    return fig
+
+
+def plot_ablation_curves(ks: Sequence[int], curves: Mapping[str, Sequence[float]],
+                         path: str | Path, title: str) -> Path:
+    """:func:`ablation_curves_figure` written to ``path`` (PNG)."""
+    return save_figure(ablation_curves_figure(ks, curves, title), path)
 
 
 def plot_single_head(single: Mapping[str, Any], path: str | Path, title: str) -> Path:
@@ -114,4 +123,4 @@ def plot_transfer(transfer: Any, similarity: Mapping[str, Any], names: Sequence[
                                 fontsize=7)
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from headprint.errors import HeadprintError
 from headprint.io import atomic_write_json
-from headprint.patterns.compute import run_key as _hash
+from headprint.hashing import stable_hash
 
 __all__ = ["RUN_FILE", "RunConflictError", "compute_run_key", "read_run", "check_run_dir",
            "write_run", "library_versions"]
@@ -34,7 +34,7 @@ class RunConflictError(HeadprintError, ValueError):
 def compute_run_key(identity: dict[str, Any]) -> str:
     """Hash of a run's identity: ``{"settings", "model_fingerprint", "data_fingerprint",
     "world_size"}`` (see the module docstring)."""
-    return _hash(identity)
+    return stable_hash(identity)
 
 
 def read_run(run_dir: str | Path) -> dict[str, Any] | None:

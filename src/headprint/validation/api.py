@@ -17,7 +17,7 @@ are replayed from the unablated pass), which roughly halves the per-head pass.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -33,49 +33,10 @@ from headprint.validation.curves import (check_ks, correlations, curve_summary, 
 from headprint.validation.errors import (ModelMismatchError, NoTargetTokensError,
                                          RowOverlapError, ValidationError)
 from headprint.validation.losses import ablation_losses, first_order
+from headprint.validation.result import ValidationResult
 
 __all__ = ["validate", "ValidationResult", "ValidateConfig", "run_validate", "validation_rows",
            "Ablation"]
-
-
-@dataclass
-class ValidationResult:
-    """What :func:`validate` measured. Losses are per-row mean response-token losses
-    (``--loss sample``), averaged over rows.
-
-    Attributes:
-        ablation: ``zero`` or ``mean``.
-        sample_ids: the validation rows, in the order of the per-row arrays.
-        ks: numbers of heads ablated; ``ks[0] = 0``, ``ks[-1] = L·H``.
-        curves: ``top``, ``bottom``, ``random_mean``, ``random_sd`` (over seeds, ddof 1) and
-            ``random`` (one curve per seed), each a list over ``ks``.
-        summary: see :func:`headprint.validation.curves.curve_summary`.
-        tests: paired test of top-first against random over rows at each k.
-        single_head: with ``single_head``: per-head actual loss change, first-order
-            estimate, pattern score and their correlations.
-        provenance: model, fingerprint, pattern set, rows, overlap.
-        row_losses: ``{"top": [K, N], "bottom": [K, N], "random": [S, K, N]}`` (numpy;
-            not in :meth:`to_dict`).
-    """
-
-    ablation: str
-    sample_ids: list[str]
-    ks: list[int]
-    curves: dict[str, Any]
-    summary: dict[str, Any]
-    tests: list[dict[str, Any]]
-    num_layers: int
-    num_heads: int
-    seeds: int
-    single_head: dict[str, Any] | None = None
-    provenance: dict[str, Any] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)
-    row_losses: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out.pop("row_losses")
-        return out
 
 
 def _encode(rows: Sequence[Any], tokenizer: Any, max_length: int,
