@@ -140,3 +140,19 @@ def test_saved_in_memory_pattern_set_round_trips(tiny, tmp_path):
     ps.save(tmp_path / "ps")
     back = PatternSet.load(tmp_path / "ps")
     torch.testing.assert_close(back.mean, ps.mean, rtol=0, atol=0)
+
+
+def test_every_cli_command_has_a_top_level_call():
+    """The CLI is a thin layer: each of its commands has a call in ``headprint``'s API."""
+    import headprint as hp
+    from headprint.cli import build_parser
+
+    call_of = {"patterns": "compute_patterns", "eval": "evaluate", "report": "build_report",
+               "demo": None}
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    missing = [name for name in commands.choices
+               if call_of.get(name, name) is not None
+               and not callable(getattr(hp, call_of.get(name, name), None))]
+    assert not missing, f"CLI commands without a top-level call: {missing}"
+    assert hp.reproduce.__module__ == "headprint.experiments.api"

@@ -19,6 +19,8 @@ _EXPORTS = {
     **{name: "headprint.api" for name in (
         "load_model", "load_data", "load_pattern_set", "compute_patterns", "stats", "compare",
         "similarity", "compose", "track", "validate", "select", "mix", "evaluate", "sft")},
+    "reproduce": "headprint.experiments.api",
+    "build_report": "headprint.report.html",
     "record_head_scores": "headprint.patterns.recording",
     "HeadScoreRecording": "headprint.patterns.recording",
     "PatternSet": "headprint.patterns.artifact",

@@ -32,8 +32,8 @@ EXPERIMENTS: dict[str, tuple[str, Callable[[Context], ExperimentResult]]] = {
 def reproduce(name: str, model: str = DEFAULT_MODEL, scale: str | Scale = "small",
               out: str | Path = "runs/reproduce", prompt_format: str = "auto",
               dtype: str = "auto") -> dict[str, ExperimentResult]:
-    """Run experiment ``name`` (``table1``, ``fig4``, ``fig5``, ``table2``, ``table3`` or
-    ``all``) on ``model`` at ``scale`` into ``out``, every step in ``prompt_format``
+    """Run experiment ``name`` (``table1``, ``fig4``, ``fig5``, ``table2``, ``table3``,
+    ``transfer`` or ``all``) on ``model`` at ``scale`` into ``out``, every step in ``prompt_format``
     (``auto``, ``chat`` or ``raw``; :mod:`headprint.data.prompt_format`).
 
     Returns:
