@@ -87,3 +87,20 @@ def test_first_order_matches_the_pattern_scores():
         scores = score_batch(model, layout, batch, "paper", "sample")
         torch.testing.assert_close(fo["inner"][batch.indices].abs(), scores,
                                    atol=1e-5, rtol=1e-4)
+
+
+def test_logits_budget_bounds_the_stacking_and_changes_nothing():
+    from headprint.validation.losses import copies_within_budget, vocabulary_size
+
+    # hand arithmetic: 8 rows x 300 positions x 262144 words x 4 bytes = 2 516 582 400 bytes
+    assert copies_within_budget(8, 300, 262144, wanted=4, budget_bytes=2 * 1024 ** 3) == 1
+    assert copies_within_budget(2, 300, 262144, wanted=16, budget_bytes=2 * 1024 ** 3) == 3
+    assert copies_within_budget(8, 300, 49152, wanted=4, budget_bytes=2 * 1024 ** 3) == 4
+    model, layout, samples, batches = setup("llama", n=5)
+    assert vocabulary_size(model) == model.config.vocab_size
+    g = torch.Generator().manual_seed(1)
+    masks = torch.rand(5, layout.num_layers, layout.num_heads, generator=g) < 0.4
+    wide = ablation_losses(model, layout, batches, masks, progress=False, rows_per_forward=64)
+    tight = ablation_losses(model, layout, batches, masks, progress=False, rows_per_forward=64,
+                            logits_budget_bytes=1)
+    torch.testing.assert_close(wide, tight, atol=1e-5, rtol=1e-5)

@@ -23,7 +23,12 @@ from headprint.patterns.capture import frozen_parameters, grad_entry_point
 from headprint.validation.hooks import (first_order_hooks, head_gates, recorded_layer_outputs,
                                         replayed_layers)
 
-__all__ = ["per_row_loss", "ablation_losses", "first_order"]
+__all__ = ["per_row_loss", "ablation_losses", "first_order", "vocabulary_size",
+           "copies_within_budget", "LOGITS_BUDGET_BYTES"]
+
+# Logits of one stacked forward are held at once; 2 GiB keeps SmolLM2 (49k vocabulary) at
+# its 32 rows per forward and a 262k-vocabulary model at a few rows.
+LOGITS_BUDGET_BYTES = 2 * 1024 ** 3
 
 
 def per_row_loss(model: torch.nn.Module, input_ids: torch.Tensor,
@@ -49,9 +54,29 @@ def per_row_loss(model: torch.nn.Module, input_ids: torch.Tensor,
     logits = logits[:, :-1]
     logits = logits if logits.dtype == torch.float64 else logits.float()
     shifted = labels[:, length - keep + 1:]
-    token = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), shifted.reshape(-1),
-                            ignore_index=-100, reduction="none").view(shifted.shape)
+    # Row by row: cross_entropy's log-softmax is a full copy of the logits it is given, and
+    # with a large vocabulary (Gemma-3: 262k) a copy of a whole batch's logits is gigabytes.
+    token = torch.stack([F.cross_entropy(row_logits, row_labels, ignore_index=-100,
+                                         reduction="none")
+                         for row_logits, row_labels in zip(logits, shifted)])
     return token.sum(dim=1) / (shifted != -100).sum(dim=1)  # float64 for a float64 model
+
+
+def vocabulary_size(model: torch.nn.Module) -> int:
+    """Width of the model's logits (its output embedding's rows)."""
+    head = model.get_output_embeddings()
+    if head is not None and getattr(head, "weight", None) is not None:
+        return int(head.weight.shape[0])
+    return int(model.config.get_text_config().vocab_size)
+
+
+def copies_within_budget(rows: int, length: int, vocab: int, wanted: int,
+                         budget_bytes: int = LOGITS_BUDGET_BYTES) -> int:
+    """How many copies of a batch of ``rows`` rows one forward may stack: at most
+    ``wanted``, and few enough that their float32 logits over ``length`` positions fit in
+    ``budget_bytes`` (at least 1: a single batch is never split)."""
+    per_copy = rows * length * vocab * 4
+    return max(1, min(wanted, budget_bytes // max(per_copy, 1)))
 
 
 def _start_layer(mask: torch.Tensor) -> int:
@@ -63,14 +88,17 @@ def _start_layer(mask: torch.Tensor) -> int:
 def ablation_losses(model: torch.nn.Module, layout: AttentionLayout, batches: Sequence[Batch],
                     masks: torch.Tensor, *, replacement: torch.Tensor | None = None,
                     rows_per_forward: int = 32, reuse_prefix: bool = True,
-                    progress: bool = True, description: str = "ablation") -> torch.Tensor:
+                    progress: bool = True, description: str = "ablation",
+                    logits_budget_bytes: int = LOGITS_BUDGET_BYTES) -> torch.Tensor:
     """Per-row losses under each ablation setting.
 
     Args:
         batches: the rows, as padded batches (``Batch.indices`` number the rows 0..N-1).
         masks: bool ``[C, L, H]``; ``masks[c, l, h]`` ablates head ``h`` of layer ``l``.
         replacement: ``[L, H*D]`` head-output means, or None to ablate to zero.
-        rows_per_forward: rows in one forward; settings are stacked up to this many rows.
+        rows_per_forward: rows in one forward; settings are stacked up to this many rows,
+            and fewer when their logits would exceed :data:`LOGITS_BUDGET_BYTES` (a batch
+            is never split: lower the batch size for a model with a very large vocabulary).
 
     Returns:
         float32 ``[C, N]``: loss of row ``n`` under setting ``c``.
@@ -83,6 +111,7 @@ def ablation_losses(model: torch.nn.Module, layout: AttentionLayout, batches: Se
     ablated = sorted((c for c in range(n_set) if bool(masks[c].any())),
                      key=lambda c: (-_start_layer(masks[c]), c))
     starts = {c: _start_layer(masks[c]) for c in ablated}
+    vocab = vocabulary_size(model)
     bar = tqdm(total=n_rows * (len(ablated) + 1), unit="row", desc=description,
                disable=not progress, dynamic_ncols=True, smoothing=0.1)
     was_training = model.training
@@ -101,7 +130,11 @@ def ablation_losses(model: torch.nn.Module, layout: AttentionLayout, batches: Se
             for c in clean:
                 out[c, batch.indices] = base.cpu()
             bar.update(size)
-            per_forward = max(1, rows_per_forward // size)
+            targets = batch.labels != -100
+            keep = batch.labels.shape[1] - int(targets.float().argmax(dim=1).min())
+            per_forward = copies_within_budget(size, keep, vocab,
+                                               max(1, rows_per_forward // size),
+                                               logits_budget_bytes)
             for lo in range(0, len(ablated), per_forward):
                 chunk = ablated[lo:lo + per_forward]
                 copies = len(chunk)
