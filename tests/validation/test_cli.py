@@ -71,3 +71,20 @@ def test_bad_input_is_one_clear_line(pattern_dir, tmp_path, capsys, tiny_model_d
                      "--limit", "2", *extra]) != 0
         err = _error_lines(capsys)
         assert len(err) == 1 and needle in err[0], err
+
+
+def test_numbers_survive_a_failure_while_drawing(pattern_dir, tmp_path, monkeypatch):
+    """validate.json is written before the figures: a drawing failure loses no forward pass."""
+    from headprint.report import validation_figures
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full while drawing")
+
+    monkeypatch.setattr(validation_figures, "plot_ablation_curves", broken)
+    out = tmp_path / "v"
+    with pytest.raises(OSError, match="disk full"):
+        main(["validate", str(pattern_dir), "--out", str(out), "--limit", "2", "--seeds", "1",
+              "--ks", "1"])
+    d = json.loads((out / "validate.json").read_text())
+    assert d["ks"][:2] == [0, 1] and d["files"] == ["curves.png"] and len(d["sample_ids"]) == 2
+    assert len(d["curves"]["top"]) == len(d["ks"]) and not (out / "curves.png").exists()
