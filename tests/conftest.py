@@ -49,3 +49,14 @@ def tiny_model_dir(tmp_path_factory, smollm2_tokenizer):
     LlamaForCausalLM(config).save_pretrained(folder)
     smollm2_tokenizer.save_pretrained(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_gsm8k_patterns(tmp_path_factory, tiny_model_dir):
+    """A pattern set of the tiny model on 4 real GSM8K train rows, made by the CLI."""
+    from headprint.cli import main
+
+    out = tmp_path_factory.mktemp("patterns") / "gsm8k"
+    assert main(["patterns", "--model", str(tiny_model_dir), "--data", "gsm8k", "--limit", "4",
+                 "--max-length", "256", "--out", str(out)]) == 0
+    return out

@@ -102,20 +102,12 @@ def test_track_equals_cli_and_pearson(sets, tmp_path):
     json.dumps(jsonable(in_memory.to_dict()))
 
 
-@pytest.fixture(scope="module")
-def pattern_dir(tmp_path_factory, tiny_model_dir):
-    out = tmp_path_factory.mktemp("patterns") / "gsm8k"
-    assert main(["patterns", "--model", str(tiny_model_dir), "--data", "gsm8k", "--limit", "4",
-                 "--max-length", "256", "--out", str(out)]) == 0
-    return out
-
-
-def test_validate_equals_cli(pattern_dir, tiny_model_dir, tmp_path):
-    assert main(["validate", str(pattern_dir), "--out", str(tmp_path / "v"), "--limit", "3",
+def test_validate_equals_cli(tiny_gsm8k_patterns, tiny_model_dir, tmp_path):
+    assert main(["validate", str(tiny_gsm8k_patterns), "--out", str(tmp_path / "v"), "--limit", "3",
                  "--seeds", "2"]) == 0
     cli = json.loads((tmp_path / "v" / "validate.json").read_text())
     loaded = hp.load_model(str(tiny_model_dir))
-    result = hp.validate(loaded, pattern_set=pattern_dir, limit=3, seeds=2, progress=False)
+    result = hp.validate(loaded, pattern_set=tiny_gsm8k_patterns, limit=3, seeds=2, progress=False)
     mine = jsonable(result.to_dict())
     assert mine["sample_ids"] == cli["sample_ids"] and mine["ks"] == cli["ks"] == [0, 1, 2, 4, 8]
     for key in ("curves", "summary", "tests"):
@@ -127,9 +119,9 @@ def test_validate_equals_cli(pattern_dir, tiny_model_dir, tmp_path):
     json.dumps(mine)
 
 
-def test_validate_takes_the_pattern_sets_model_and_refuses_without_a_set(pattern_dir):
+def test_validate_takes_the_pattern_sets_model_and_refuses_without_a_set(tiny_gsm8k_patterns):
     with pytest.raises(hp.HeadprintError, match="needs a pattern set"):
         hp.validate(None)
-    ps = hp.load_pattern_set(pattern_dir)
+    ps = hp.load_pattern_set(tiny_gsm8k_patterns)
     result = hp.validate(None, pattern_set=ps, limit=2, seeds=1, ks=[1], progress=False)
     assert result.provenance["model_fingerprint"] == ps.manifest["model_fingerprint"]

@@ -59,3 +59,21 @@ def test_prompt_formats_are_the_data_stage_formats():
     from headprint.data.prompt_format import FORMATS
 
     assert get_args(PromptFormat) == FORMATS
+
+
+def test_shared_checks_name_the_setting_and_value():
+    from headprint.errors import UsageError
+    from headprint.settings import require_at_least, require_choice
+    from headprint.validation.config import ValidateConfig
+
+    with pytest.raises(UsageError, match=r"unknown ablation 'max'; choose one of zero, mean"):
+        ValidateConfig(patterns="p", ablation="max")
+    with pytest.raises(UsageError, match=r"single_head_rows must be at least 1, got 0"):
+        ValidateConfig(patterns="p", single_head_rows=0)
+
+    class Settings:
+        a, b = None, 3
+    require_at_least(Settings, ("a", "b"), minimum=3)  # None is unset, 3 is allowed
+    with pytest.raises(UsageError, match="b must be at least 4, got 3"):
+        require_at_least(Settings, ("a", "b"), minimum=4)
+    require_choice("raw", ("chat", "raw"), "format")

@@ -9,8 +9,7 @@ CLI does not pay for torch and transformers on ``--help``::
 """
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from headprint.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -37,13 +36,4 @@ _EXPORTS = {
 __all__ = ["__version__", *_EXPORTS]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'headprint' has no attribute {name!r}")
-    value = getattr(import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)

@@ -29,6 +29,7 @@ from transformers.hf_argparser import HfArg
 from headprint.errors import UsageError
 
 __all__ = ["HfArg", "positional", "read_settings", "setting_names", "int_list", "TextError",
+           "require_choice", "require_at_least",
            "PromptFormat", "MODEL_HELP", "DEVICE_HELP", "DEVICE_MAP_HELP", "FORMAT_HELP"]
 
 PromptFormat = Literal["auto", "chat", "raw"]
@@ -49,6 +50,32 @@ class TextError(UsageError, argparse.ArgumentTypeError):
     """The text form of a value does not parse. A :class:`UsageError` to the library; to
     argparse, which runs the same parser as a flag's converter, an ``ArgumentTypeError``,
     whose message it prints as it is."""
+
+
+def require_choice(value: Any, choices: Iterable[Any], what: str) -> None:
+    """The check every settings class makes of a field with a fixed set of values.
+
+    Raises:
+        UsageError: ``value`` is not one of ``choices``, e.g. "unknown ablation 'max';
+            choose one of zero, mean".
+    """
+    choices = tuple(choices)
+    if value not in choices:
+        raise UsageError(f"unknown {what} {value!r}; choose one of "
+                         f"{', '.join(str(c) for c in choices)}")
+
+
+def require_at_least(settings: Any, names: Iterable[str], minimum: int = 1) -> None:
+    """Check that each named field of ``settings`` is ``None`` (unset) or at least
+    ``minimum``.
+
+    Raises:
+        UsageError: the first field below ``minimum``, naming it and its value.
+    """
+    for name in names:
+        value = getattr(settings, name)
+        if value is not None and value < minimum:
+            raise UsageError(f"{name} must be at least {minimum}, got {value}")
 
 
 def int_list(text: str, what: str) -> list[int]:

@@ -15,20 +15,12 @@ def _error_lines(capsys) -> list[str]:
             if line.strip() and "it/s]" not in line and "%|" not in line]
 
 
-@pytest.fixture(scope="module")
-def pattern_dir(tmp_path_factory, tiny_model_dir):
-    out = tmp_path_factory.mktemp("patterns") / "gsm8k"
-    assert main(["patterns", "--model", str(tiny_model_dir), "--data", "gsm8k", "--limit", "4",
-                 "--max-length", "256", "--out", str(out)]) == 0
-    return out
-
-
-def test_validate_writes_json_and_page(pattern_dir, tmp_path):
+def test_validate_writes_json_and_page(tiny_gsm8k_patterns, tmp_path):
     out = tmp_path / "v"
-    assert main(["validate", str(pattern_dir), "--out", str(out), "--limit", "3",
+    assert main(["validate", str(tiny_gsm8k_patterns), "--out", str(out), "--limit", "3",
                  "--single-head", "--seeds", "2"]) == 0
     d = json.loads((out / "validate.json").read_text())
-    manifest = json.loads((pattern_dir / "manifest.json").read_text())
+    manifest = json.loads((tiny_gsm8k_patterns / "manifest.json").read_text())
     assert d["ablation"] == "zero" and d["ks"] == [0, 1, 2, 4, 8]
     assert len(d["sample_ids"]) == 3 and not set(d["sample_ids"]) & set(manifest["sample_ids"])
     assert d["provenance"]["n_overlap"] == 0
@@ -41,8 +33,8 @@ def test_validate_writes_json_and_page(pattern_dir, tmp_path):
     assert "Causal validation" in page and "curves.png" in page
 
 
-def test_overlapping_rows_are_refused_unless_allowed(pattern_dir, tmp_path, capsys):
-    args = ["validate", str(pattern_dir), "--data", "gsm8k", "--limit", "6", "--seeds", "1",
+def test_overlapping_rows_are_refused_unless_allowed(tiny_gsm8k_patterns, tmp_path, capsys):
+    args = ["validate", str(tiny_gsm8k_patterns), "--data", "gsm8k", "--limit", "6", "--seeds", "1",
             "--ks", "1"]
     assert main(args + ["--out", str(tmp_path / "a")]) != 0
     err = _error_lines(capsys)
@@ -52,7 +44,7 @@ def test_overlapping_rows_are_refused_unless_allowed(pattern_dir, tmp_path, caps
     assert d["provenance"]["n_overlap"] == 4 and d["provenance"]["allow_overlap"] is True
 
 
-def test_bad_input_is_one_clear_line(pattern_dir, tmp_path, capsys, tiny_model_dir):
+def test_bad_input_is_one_clear_line(tiny_gsm8k_patterns, tmp_path, capsys, tiny_model_dir):
     import torch
     from transformers import AutoTokenizer, LlamaForCausalLM
 
@@ -67,13 +59,13 @@ def test_bad_input_is_one_clear_line(pattern_dir, tmp_path, capsys, tiny_model_d
             (["--model", str(other)], "fingerprint"),
             (["--ks", "9"], "k=9 is out of range"),
             (["--max-length", "8"], "has a response (target) token")):
-        assert main(["validate", str(pattern_dir), "--out", str(tmp_path / "x"),
+        assert main(["validate", str(tiny_gsm8k_patterns), "--out", str(tmp_path / "x"),
                      "--limit", "2", *extra]) != 0
         err = _error_lines(capsys)
         assert len(err) == 1 and needle in err[0], err
 
 
-def test_numbers_survive_a_failure_while_drawing(pattern_dir, tmp_path, monkeypatch):
+def test_numbers_survive_a_failure_while_drawing(tiny_gsm8k_patterns, tmp_path, monkeypatch):
     """validate.json is written before the figures: a drawing failure loses no forward pass."""
     from headprint.report import validation_figures
 
@@ -83,7 +75,7 @@ def test_numbers_survive_a_failure_while_drawing(pattern_dir, tmp_path, monkeypa
     monkeypatch.setattr(validation_figures, "plot_ablation_curves", broken)
     out = tmp_path / "v"
     with pytest.raises(OSError, match="disk full"):
-        main(["validate", str(pattern_dir), "--out", str(out), "--limit", "2", "--seeds", "1",
+        main(["validate", str(tiny_gsm8k_patterns), "--out", str(out), "--limit", "2", "--seeds", "1",
               "--ks", "1"])
     d = json.loads((out / "validate.json").read_text())
     assert d["ks"][:2] == [0, 1] and d["files"] == ["curves.png"] and len(d["sample_ids"]) == 2

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from headprint.errors import UsageError
-from headprint.settings import HfArg, positional
+from headprint.settings import HfArg, positional, require_at_least
 
 __all__ = ["AnalysisOutput", "BootstrapOptions", "StatsConfig", "CompareConfig",
            "SimilarityConfig", "ComposeConfig", "TrackConfig"]
@@ -111,9 +111,7 @@ class ComposeConfig:
         self.basis = _named_pairs(self.basis, "basis")
         self.pool = _named_pairs(self.pool, "pool") if self.pool else None
         self.k = [self.k] if isinstance(self.k, int) else [int(k) for k in self.k]
-        for name in ("max_subsets", "top"):
-            if getattr(self, name) < 1:
-                raise UsageError(f"{name} must be at least 1, got {getattr(self, name)}")
+        require_at_least(self, ("max_subsets", "top"))
         if not self.k or min(self.k) < 1:
             raise UsageError(f"k must be at least 1, got {self.k}")
         if self.permutations < 0 or self.draws < 0:

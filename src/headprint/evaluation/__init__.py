@@ -9,8 +9,7 @@ torch, transformers and lm-eval through :mod:`.api`.
 """
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from headprint.lazy import lazy_exports
 
 _EXPORTS = {
     "EvalConfig": "headprint.evaluation.api",
@@ -25,13 +24,4 @@ __all__ = ["evaluate", "evaluate_detailed", "run_eval", "EvalConfig", "NoRecipeE
            "tasks_with_recipe"]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'headprint.evaluation' has no attribute {name!r}")
-    value = getattr(import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from headprint.errors import UsageError
 from headprint.models import DEFAULT_MODEL
-from headprint.settings import DEVICE_HELP, FORMAT_HELP, MODEL_HELP, HfArg, PromptFormat
+from headprint.settings import (DEVICE_HELP, FORMAT_HELP, MODEL_HELP, HfArg, PromptFormat,
+                                require_at_least, require_choice)
 
 __all__ = ["EvalConfig"]
 
@@ -42,18 +43,11 @@ class EvalConfig:
     def __post_init__(self) -> None:
         from headprint.data.prompt_format import FORMATS
 
-        if self.format not in FORMATS:
-            raise UsageError(f"unknown format {self.format!r}; choose one of "
-                             f"{', '.join(FORMATS)}")
+        require_choice(self.format, FORMATS, "format")
         if isinstance(self.tasks, str):
             self.tasks = [self.tasks]
         if not self.tasks:
             raise UsageError("give at least one task")
-        if self.limit is not None and self.limit < 1:
-            raise UsageError(f"limit must be at least 1, got {self.limit}")
-        if self.batch_size < 1:
-            raise UsageError(f"batch_size must be at least 1, got {self.batch_size}")
-        if self.max_gen_toks is not None and self.max_gen_toks < 1:
-            raise UsageError("max_gen_toks must be at least 1")
+        require_at_least(self, ("limit", "batch_size", "max_gen_toks"))
         if self.code_timeout <= 0 or self.code_memory_mb < 64:
             raise UsageError("code_timeout must be positive and code_memory_mb at least 64")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from headprint.errors import UsageError
 from headprint.models import DEFAULT_MODEL
 from headprint.patterns.scoring import LossScaling, Method
 from headprint.settings import (DEVICE_HELP, DEVICE_MAP_HELP, FORMAT_HELP, MODEL_HELP, HfArg,
-                                PromptFormat)
+                                PromptFormat, require_at_least, require_choice)
 
 __all__ = ["PatternConfig"]
 
@@ -56,15 +55,7 @@ class PatternConfig:
     def __post_init__(self) -> None:
         from headprint.data.prompt_format import FORMATS
 
-        if self.format not in FORMATS:
-            raise UsageError(f"unknown format {self.format!r}; choose one of "
-                             f"{', '.join(FORMATS)}")
-        if self.method not in ("paper", "abs"):
-            raise UsageError(f"unknown method {self.method!r}; choose 'paper' or 'abs'")
-        if self.loss not in ("sample", "batch"):
-            raise UsageError(f"unknown loss scaling {self.loss!r}; choose 'sample' or 'batch'")
-        for field_name in ("batch_size", "max_length", "shard_size"):
-            if getattr(self, field_name) < 1:
-                raise UsageError(f"{field_name} must be at least 1")
-        if self.limit is not None and self.limit < 1:
-            raise UsageError("limit must be at least 1")
+        require_choice(self.format, FORMATS, "format")
+        require_choice(self.method, ("paper", "abs"), "method")
+        require_choice(self.loss, ("sample", "batch"), "loss scaling")
+        require_at_least(self, ("batch_size", "max_length", "shard_size", "limit"))

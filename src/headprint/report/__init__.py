@@ -16,8 +16,7 @@ for matplotlib or Jinja2 when it draws nothing.
 """
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from headprint.lazy import lazy_exports
 
 __all__ = ["build_report", "plot_heatmap", "plot_change", "plot_similarity", "plot_r2_bars",
            "plot_dynamics"]
@@ -26,13 +25,4 @@ _EXPORTS = {"build_report": "headprint.report.html",
             **{name: "headprint.report.figures" for name in __all__[1:]}}
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'headprint.report' has no attribute {name!r}")
-    value = getattr(import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from headprint.errors import UsageError
-from headprint.settings import HfArg, TextError, int_list
+from headprint.settings import HfArg, TextError, int_list, require_at_least, require_choice
 
 __all__ = ["SelectConfig", "MixConfig", "parse_sizes", "parse_basis"]
 
@@ -83,11 +83,8 @@ class SelectConfig:
         self.n = [int(s) for s in ([sizes] if isinstance(sizes, int) else sizes)]  # YAML: n: 5
         if not self.n or min(self.n) < 1:
             raise UsageError(f"n needs positive sizes, got {self.n}")
-        if self.by not in ("pattern", "embedding", "random"):
-            raise UsageError(f"unknown selection method {self.by!r}; choose pattern, "
-                             "embedding or random")
-        if self.batch_size < 1:
-            raise UsageError(f"batch_size must be at least 1, got {self.batch_size}")
+        require_choice(self.by, ("pattern", "embedding", "random"), "selection method")
+        require_at_least(self, ("batch_size",))
 
 
 @dataclass(kw_only=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from headprint.errors import UsageError
-from headprint.settings import DEVICE_HELP, HfArg, int_list, positional
+from headprint.settings import (DEVICE_HELP, HfArg, int_list, positional, require_at_least,
+                                require_choice)
 
 __all__ = ["ValidateConfig", "Ablation", "parse_ks"]
 
@@ -66,12 +66,6 @@ class ValidateConfig:
             self.ks = parse_ks(self.ks)
         elif self.ks is not None:
             self.ks = tuple(int(k) for k in self.ks)
-        if self.ablation not in ("zero", "mean"):
-            raise UsageError(f"unknown ablation {self.ablation!r}; choose 'zero' or 'mean'")
-        for name in ("seeds", "batch_size", "rows_per_forward"):
-            if getattr(self, name) < 1:
-                raise UsageError(f"{name} must be at least 1, got {getattr(self, name)}")
-        for name in ("limit", "single_head_rows", "max_length"):
-            value = getattr(self, name)
-            if value is not None and value < 1:
-                raise UsageError(f"{name} must be at least 1, got {value}")
+        require_choice(self.ablation, ("zero", "mean"), "ablation")
+        require_at_least(self, ("seeds", "batch_size", "rows_per_forward", "limit",
+                                "single_head_rows", "max_length"))
