@@ -60,3 +60,17 @@ def tiny_gsm8k_patterns(tmp_path_factory, tiny_model_dir):
     assert main(["patterns", "--model", str(tiny_model_dir), "--data", "gsm8k", "--limit", "4",
                  "--max-length", "256", "--out", str(out)]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_reproduce_all(tmp_path_factory, tiny_model_dir):
+    """``reproduce("all")`` at tiny scale on the tiny model, run once per session: the
+    experiments test reads it, and the demo and transfer tests start from copies of it
+    (steps are keyed by their content, so a copy is reused rather than recomputed).
+
+    Returns ``(out folder, {experiment: result})``; tests must not write into the folder.
+    """
+    from headprint.experiments.api import reproduce
+
+    out = tmp_path_factory.mktemp("reproduce-all") / "reproduce"
+    return out, reproduce("all", model=str(tiny_model_dir), scale="tiny", out=out)

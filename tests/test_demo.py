@@ -3,7 +3,9 @@ the top page links pages that exist. Slow (a minute: it runs the five experiment
 scale), so marked; ``make test`` still runs it."""
 from __future__ import annotations
 
+import json
 import re
+import shutil
 
 import pytest
 
@@ -13,9 +15,14 @@ from headprint.experiments.api import EXPERIMENTS
 pytestmark = pytest.mark.slow
 
 
-def test_demo_runs_every_stage_and_links_its_pages(tiny_model_dir, tmp_path):
+def test_demo_runs_every_stage_and_links_its_pages(tiny_model_dir, tiny_reproduce_all,
+                                                   tmp_path):
     out = tmp_path / "demo"
     tasks = ("gsm8k", "arc-challenge")
+    # The experiments' steps from the session's tiny "reproduce all" (tested on their own in
+    # tests/experiments): the demo must find and reuse them, so this test checks the demo's
+    # wiring and pages rather than computing the five experiments a second time.
+    shutil.copytree(tiny_reproduce_all[0] / "steps", out / "reproduce" / "steps")
     report = run_demo(out, model=str(tiny_model_dir), limit=4, tasks=tasks, max_length=128)
 
     assert report == out / "report.html"
@@ -30,6 +37,9 @@ def test_demo_runs_every_stage_and_links_its_pages(tiny_model_dir, tmp_path):
     assert list((out / "analysis" / "track").glob("*.png"))
     # stage 4: the five experiments share one folder with an index
     assert (out / "reproduce" / "index.html").exists()
+    for name in EXPERIMENTS:  # ... from the copied steps: none computed again
+        saved = json.loads((out / "reproduce" / name / "results.json").read_text())
+        assert saved["steps"]["ran"] == [], (name, saved["steps"]["ran"])
 
     page = report.read_text(encoding="utf-8")
     contents = page[page.index('id="contents"'):page.index('id="provenance"')]

@@ -22,9 +22,8 @@ def read_jsonl(path):
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_all_five_at_tiny_scale(tiny_model_dir, tmp_path):
-    out = tmp_path / "reproduce"
-    results = reproduce("all", model=str(tiny_model_dir), scale="tiny", out=out)
+def test_all_five_at_tiny_scale(tiny_model_dir, tiny_reproduce_all):
+    out, results = tiny_reproduce_all
     assert list(results) == ["table1", "fig4", "fig5", "table2", "table3", "transfer"]
     index = (out / "index.html").read_text()
     for name, result in results.items():

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 
 import numpy as np
 import pytest
@@ -49,13 +50,17 @@ def test_transfer_matrix_is_relative_change_against_the_base_model():
 
 
 @pytest.mark.slow
-def test_transfer_at_tiny_scale_reuses_table1_runs(tiny_model_dir, tmp_path):
+def test_transfer_at_tiny_scale_reuses_table1_runs(tiny_model_dir, tiny_reproduce_all,
+                                                    tmp_path):
     from headprint.experiments import reproduce
     from headprint.experiments.findings import VERDICTS
     from headprint.experiments.scales import SCALES
 
+    # A copy of a finished "reproduce all" (table1 made the SFT runs), without transfer's
+    # own outputs, so that transfer is computed again here from table1's steps.
     out = tmp_path / "r"
-    reproduce("table1", model=str(tiny_model_dir), scale="tiny", out=out)
+    shutil.copytree(tiny_reproduce_all[0], out)
+    shutil.rmtree(out / "transfer")
     n_sft = len(list((out / "steps" / "sft").iterdir()))
     result = reproduce("transfer", model=str(tiny_model_dir), scale="tiny", out=out)["transfer"]
     assert len(list((out / "steps" / "sft").iterdir())) == n_sft  # nothing retrained
