@@ -9,6 +9,7 @@ same model, format and task (several sessions' roots add up; a later root wins).
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -21,10 +22,12 @@ TASKS = ("gsm8k-py", "gsm8k", "arc-challenge", "mmlu:math", "mmlu:physics", "mml
 def _times(root: Path) -> dict[tuple[str, str, str], int]:
     found = {}
     path = root / "times.txt"
+    # "MODEL FORMAT TASK [limit N] exit CODE SECONDS s [HH:MM]", one line per finished run
+    line_form = re.compile(r"^(\S+) (\S+) (\S+) (?:limit \d+ )?exit (\d+) (\d+) s")
     for line in path.read_text().splitlines() if path.exists() else []:
-        model, fmt, task, _, code, seconds, _ = line.split()
-        if code == "0":
-            found[(model, fmt, task)] = int(seconds)
+        match = line_form.match(line)
+        if match and match[4] == "0":
+            found[(match[1], match[2], match[3])] = int(match[5])
     return found
 
 
@@ -68,6 +71,8 @@ def table(records: list[dict]) -> str:
                     cells.append("n/a" if model == "gemma3-270m" and fmt == "chat" else "…")
                     continue
                 cell = f"{r['accuracy']:.2f}"
+                if r["n"] != 50:  # the grid's usual row count
+                    cell += f" ({r['n']} rows)"
                 if r["n_empty"]:
                     cell += f" ({r['n_empty']} empty)"
                 cells.append(cell)
