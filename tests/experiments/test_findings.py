@@ -103,7 +103,14 @@ def test_paper_numbers_are_complete():
 
 
 def test_scales():
-    assert set(SCALES) == {"tiny", "small", "paper"}
+    assert set(SCALES) == {"tiny", "small", "reduced", "paper"}
+    # reduced: a strict subset of small's work in every size it shares
+    small, reduced = SCALES["small"], SCALES["reduced"]
+    assert set(reduced.basic_tasks) < set(small.basic_tasks)
+    assert set(reduced.t3_domains) < set(small.t3_domains)
+    for name in ("n_train", "n_patterns", "t2_target_train", "t2_mixture", "t2_test",
+                 "t3_pool", "t3_test"):
+        assert getattr(reduced, name) < getattr(small, name), name
     assert get_scale("small").t2_target_train == 100  # the paper's 100 target rows
     assert get_scale("paper").t3_sizes == (100, 300, 500)
     with pytest.raises(ValueError, match="unknown scale"):

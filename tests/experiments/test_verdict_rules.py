@@ -74,4 +74,4 @@ def test_table2_kept_rule_and_seeds_of_each_scale():
     assert _kept_verdict({"math": 1.0, "pycode": 0.5}) == "reproduced"
     assert _kept_verdict({"math": 1.0, "gsm8k": 0.5}) == "inconclusive"
     assert _kept_verdict({"hellaswag": 1.0, "winogrande": 0.5}) == "not reproduced"
-    assert all(len(SCALES[n].seeds) >= 3 for n in ("small", "paper"))
+    assert all(len(SCALES[n].seeds) >= 3 for n in ("small", "reduced", "paper"))

@@ -2,7 +2,8 @@
 
 ``tiny`` is for CI and ``make demo`` (all five experiments in minutes on 2 CPU cores),
 ``small`` for results on record on 2 CPU cores (Table 1 + Figures 2, 4, 5 in about an hour,
-Tables 2 and 3 in about two hours each, measured with SmolLM2-135M), ``paper`` the paper's
+Tables 2 and 3 in about two hours each, measured with SmolLM2-135M), ``reduced`` for
+Tables 2 and 3 on the larger built-in models on 2 CPU cores (not yet run), ``paper`` the paper's
 sizes where it states them (Table 2: 100 target rows; Table 3: 100/300/500 selected rows,
 the whole non-target MMLU as the pool) and otherwise headprint's choice for a GPU.
 
@@ -116,6 +117,15 @@ SCALES: dict[str, Scale] = {
         notes=("sized for 2 CPU cores: selection sizes 25/50/100 from a 500-row pool "
                "instead of the paper's 100/300/500 from all of MMLU, 100 test questions per "
                "domain, 64 training rows per task",)),
+    "reduced": Scale(
+        "reduced", basic_tasks=("math", "gsm8k", "pycode"), n_train=32, n_patterns=16,
+        track_at=(), max_length=384, t2_target_train=16, t2_mixture=16, t2_test=24,
+        t3_domains=("math",), t3_pool=100, t3_sizes=(25,), t3_test=50,
+        notes=("for the larger built-in models (2-4x SmolLM2's cost per token) on 2 CPU "
+               "cores: Table 3 on one MMLU domain (math), one selection size (25 of a "
+               "100-row pool), 50 test questions; Table 2 with 16 target and 16 mixture "
+               "rows, 24 test programs, and three basic tasks (math, gsm8k, pycode: the "
+               "families gsm8k-py combines, and a second math task)",)),
     "paper": Scale(
         "paper", n_train=299, n_patterns=256, track_at=(1, 2, 4, 8, 16, 32),
         max_length=1024, t2_target_train=100, t2_mixture=1000, t2_test=None,
