@@ -60,8 +60,7 @@ class CompareConfig:
     top: int = HfArg(default=10, help="changed heads to list")
 
     def __post_init__(self) -> None:
-        if self.top < 1:
-            raise UsageError(f"top must be at least 1, got {self.top}")
+        require_at_least(self, ("top",))
 
 
 @dataclass

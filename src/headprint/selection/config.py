@@ -128,12 +128,7 @@ class MixConfig:
             raise UsageError(f"target takes two pattern-set folders, got {self.target!r}")
         self.target = (str(self.target[0]), str(self.target[1]))
         self.basis = _basis(self.basis)
-        if self.size < 1:
-            raise UsageError(f"size must be at least 1, got {self.size}")
-        if self.top_k < 1:
-            raise UsageError(f"top_k must be at least 1, got {self.top_k}")
-        if self.pool_per_task is not None and self.pool_per_task < 1:
-            raise UsageError(f"pool_per_task must be at least 1, got {self.pool_per_task}")
+        require_at_least(self, ("size", "top_k", "pool_per_task"))
 
 
 def _basis(value: Any) -> dict[str, tuple[str, str, str]]:
