@@ -99,3 +99,33 @@ def test_offline_hub_fails_in_seconds_naming_the_setting(monkeypatch):
     with pytest.raises(HubUnreachableError, match="HF_HUB_OFFLINE is set.*not in the local"):
         load_model("someone/no-such-model")
     assert time.monotonic() - start < HUB_BOUND
+
+
+def test_concurrent_first_loads_convert_once(tmp_path, monkeypatch):
+    """Two first loads of a built-in at once: one converts, the other waits and reuses it
+    (before, both converted and the slower one failed on the other's rename)."""
+    import threading
+    import time
+
+    from headprint.models import loading
+
+    monkeypatch.setenv("HEADPRINT_CACHE", str(tmp_path))
+    calls = []
+
+    def slow_convert(name, final):
+        calls.append(name)
+        time.sleep(0.3)  # long enough for the second caller to arrive while this one runs
+        final.mkdir(parents=True)
+        (final / loading._FINGERPRINT_FILE).write_text("{}")
+        return final
+
+    monkeypatch.setattr(loading, "_convert_builtin_locked", slow_convert)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(loading.convert_builtin("m")))
+               for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert calls == ["m"]
+    assert got == [tmp_path / "models" / "m"] * 2

@@ -85,6 +85,19 @@ def convert_builtin(name: str) -> Path:
     final = cache_root() / "models" / name
     if (final / _FINGERPRINT_FILE).exists():
         return final
+    # Two processes loading a model for the first time (two experiment workers, say) would
+    # both assemble the GGUF and both convert it, the slower one failing on the other's
+    # rename: the first to take this lock converts, the others wait and reuse its folder.
+    from filelock import FileLock
+
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(final.parent / f".{name}.convert.lock")):
+        if (final / _FINGERPRINT_FILE).exists():
+            return final
+        return _convert_builtin_locked(name, final)
+
+
+def _convert_builtin_locked(name: str, final: Path) -> Path:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     gguf = builtin_gguf_path(name)
@@ -110,8 +123,11 @@ def convert_builtin(name: str) -> Path:
 def load_model(name: str, dtype: str | torch.dtype | None = None,
                device: str | torch.device | None = None,
                attn_implementation: str | None = None, device_map: str | None = None,
-               freeze: bool = True) -> LoadedModel:
+               freeze: bool = True, workload: str = "any") -> LoadedModel:
     """Load ``name``: a built-in name, a local folder (checkpoints included) or a hub id.
+
+    ``workload`` (``"any"`` or ``"generate"``) is what ``dtype="auto"`` decides for: see
+    :func:`headprint.models.precision.choose_dtype`.
 
     ``attn_implementation=None`` (default) lets transformers choose: SDPA where the model
     class supports it, eager where it does not (Gemma-2, BLOOM). The choice is returned in
@@ -129,7 +145,7 @@ def load_model(name: str, dtype: str | torch.dtype | None = None,
     check_device(device)
     from headprint.models.precision import choose_dtype
 
-    choice = choose_dtype("float32" if dtype is None else dtype, device, name)
+    choice = choose_dtype("float32" if dtype is None else dtype, device, name, workload)
     torch_dtype = choice.dtype
     if choice.reason:
         log.info("--dtype auto for %s: %s", name, choice.reason)

