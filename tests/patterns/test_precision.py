@@ -118,26 +118,3 @@ def test_manifest_records_the_dtype_used(tiny_model_dir, tmp_path, cpu_flags):
                                           dtype="float32"), tmp_path / "f32", progress=False)
     assert explicit.manifest["run_key"] == auto.manifest["run_key"]
     assert torch.equal(explicit.mean, auto.mean)
-
-
-def test_auto_generates_in_float32_on_a_cpu(cpu_flags):
-    cpu_flags("amx_bf16")
-    assert choose_dtype("auto", "cpu", workload="any").dtype is torch.bfloat16
-    choice = choose_dtype("auto", "cpu", workload="generate")
-    assert choice.dtype is torch.float32 and "generation on a CPU" in choice.reason
-    assert choose_dtype("bfloat16", "cpu", workload="generate").dtype is torch.bfloat16
-    with pytest.raises(ValueError, match="unknown workload 'decode'"):
-        choose_dtype("auto", workload="decode")
-
-
-def test_override_also_decides_generation(monkeypatch):
-    monkeypatch.setenv("HEADPRINT_AUTO_DTYPE", "bfloat16")
-    assert choose_dtype("auto", "cpu", workload="generate").dtype is torch.bfloat16
-
-
-def test_eval_workload_follows_its_tasks():
-    from headprint.evaluation.recipes import workload_of
-
-    assert workload_of(["arc-challenge", "mmlu:math"]) == "any"
-    assert workload_of(["arc-challenge", "gsm8k-py"]) == "generate"
-    assert workload_of(["gsm8k"]) == "generate"

@@ -223,8 +223,7 @@ def run_eval(config: EvalConfig, out: str | Path) -> dict[str, Any]:
     for task in config.tasks:  # refuse unknown tasks before loading a model
         recipes.recipe_for(task)
     out = Path(out)
-    loaded = load_model(config.model, dtype=config.dtype, device=config.device,
-                        workload=recipes.workload_of(config.tasks))
+    loaded = load_model(config.model, dtype=config.dtype, device=config.device)
     with output_lock(out):
         earlier = _earlier_results(out, config, loaded.fingerprint)
         results = evaluate_detailed(

@@ -49,7 +49,7 @@ from headprint.evaluation.answers import (extract_program, gsm8k_correct, math_c
                                           printed_answer_matches)
 from headprint.evaluation.sandbox import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, run_program
 
-__all__ = ["Recipe", "RECIPES", "NoRecipeError", "recipe_for", "workload_of", "tasks_with_recipe",
+__all__ = ["Recipe", "RECIPES", "NoRecipeError", "recipe_for", "tasks_with_recipe",
            "write_docs", "task_config", "describe_config", "code_passes", "CodeLimits"]
 
 
@@ -168,13 +168,6 @@ def tasks_with_recipe() -> list[str]:
     from headprint.data import TASKS
 
     return [name for name, spec in TASKS.items() if spec.eval_kind in RECIPES]
-
-
-def workload_of(tasks: list[str] | tuple[str, ...]) -> str:
-    """``"generate"`` when any of ``tasks`` is scored on generated text, else ``"any"``:
-    what ``--dtype auto`` decides for (:func:`headprint.models.precision.choose_dtype`)."""
-    generates = any(recipe_for(t)[0].output_type == "generate_until" for t in tasks)
-    return "generate" if generates else "any"
 
 
 def recipe_for(task: str) -> tuple[Recipe, str, str]:

@@ -116,21 +116,15 @@ def evaluation(ctx: Context, label: str, task: str, *, model: str | None = None,
     the step's samples, so steps made before it existed have it too.
     """
     from headprint.evaluation.api import evaluate_detailed
-    from headprint.evaluation.recipes import workload_of
     from headprint.models import load_model
-    from headprint.models.precision import choose_dtype
 
     settings = {"kind": "eval", "model": ctx.base() if model is None else {"sft": model},
                 "task": task, "limit": limit, "max_gen_toks": max_gen_toks, "loss": loss,
                 "max_length": ctx.scale.max_length}
     settings = ctx.with_format(settings)
-    workload = workload_of([task])
-    used = choose_dtype(ctx.dtype, None, ctx.model, workload).name
-    if used != ctx.precision():  # auto generates in float32 on a CPU (choose_dtype)
-        settings["dtype"] = used
 
     def make(folder: Path) -> dict[str, Any]:
-        loaded = load_model(ctx.model_path(model), dtype=ctx.dtype, workload=workload)
+        loaded = load_model(ctx.model_path(model), dtype=ctx.dtype)
         detailed = evaluate_detailed(loaded, [task], limit, batch_size=8,
                                      max_gen_toks=max_gen_toks, work_dir=folder / "lm-eval",
                                      prompt_format=ctx.format)

@@ -123,11 +123,8 @@ def _convert_builtin_locked(name: str, final: Path) -> Path:
 def load_model(name: str, dtype: str | torch.dtype | None = None,
                device: str | torch.device | None = None,
                attn_implementation: str | None = None, device_map: str | None = None,
-               freeze: bool = True, workload: str = "any") -> LoadedModel:
+               freeze: bool = True) -> LoadedModel:
     """Load ``name``: a built-in name, a local folder (checkpoints included) or a hub id.
-
-    ``workload`` (``"any"`` or ``"generate"``) is what ``dtype="auto"`` decides for: see
-    :func:`headprint.models.precision.choose_dtype`.
 
     ``attn_implementation=None`` (default) lets transformers choose: SDPA where the model
     class supports it, eager where it does not (Gemma-2, BLOOM). The choice is returned in
@@ -145,7 +142,7 @@ def load_model(name: str, dtype: str | torch.dtype | None = None,
     check_device(device)
     from headprint.models.precision import choose_dtype
 
-    choice = choose_dtype("float32" if dtype is None else dtype, device, name, workload)
+    choice = choose_dtype("float32" if dtype is None else dtype, device, name)
     torch_dtype = choice.dtype
     if choice.reason:
         log.info("--dtype auto for %s: %s", name, choice.reason)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["WORKLOADS", "DtypeChoice", "GateRecord", "GATE_RESULTS", "HardwareSupport", "bf16_support",
+__all__ = ["DtypeChoice", "GateRecord", "GATE_RESULTS", "HardwareSupport", "bf16_support",
            "choose_dtype", "cpu_bf16_flags", "dtype_name", "model_signature"]
 
 log = logging.getLogger(__name__)
@@ -164,21 +164,10 @@ class DtypeChoice:
         return dtype_name(self.dtype)
 
 
-#: Workloads ``auto`` tells apart: ``"any"`` (forward and backward passes over whole
-#: sequences: patterns, SFT, log-likelihoods) and ``"generate"`` (token-by-token decoding).
-WORKLOADS = ("any", "generate")
-
-
 def choose_dtype(requested: str | torch.dtype | None = "auto",
                  device: str | torch.device | None = None,
-                 model: str | None = None, workload: str = "any") -> DtypeChoice:
+                 model: str | None = None) -> DtypeChoice:
     """Resolve ``requested`` (``auto``, a dtype name, a ``torch.dtype``; None = ``auto``).
-
-    ``workload="generate"`` keeps ``auto`` in float32 on a CPU even where bfloat16 matrix
-    products are fast: decoding multiplies a handful of rows at a time, and on a CPU with
-    AMX-BF16 greedy decoding of Qwen2.5-Coder-0.5B ran 1.4-1.6x slower in bfloat16 than in
-    float32 (``bench/decode_batch.py``, docs/performance.md), while a forward and backward
-    pass over 4x384 tokens ran 2.4x faster.
 
     Raises:
         ValueError: an unknown dtype name.
@@ -190,8 +179,6 @@ def choose_dtype(requested: str | torch.dtype | None = "auto",
             raise ValueError(f"unknown dtype {requested!r}; choose auto or one of "
                              f"{sorted(_NAMES)}")
         return DtypeChoice(_NAMES[requested], requested)
-    if workload not in WORKLOADS:
-        raise ValueError(f"unknown workload {workload!r}; choose one of {WORKLOADS}")
     override = os.environ.get("HEADPRINT_AUTO_DTYPE")
     if override:
         if override not in ("float32", "bfloat16"):
@@ -202,10 +189,6 @@ def choose_dtype(requested: str | torch.dtype | None = "auto",
         hardware = bf16_support(device)
     if not hardware.fast:
         return DtypeChoice(torch.float32, "auto", f"float32: {hardware.reason}")
-    if workload == "generate" and not override and hardware.device.startswith("cpu"):
-        return DtypeChoice(torch.float32, "auto",
-                           "float32: generation on a CPU (bfloat16 decoding is slower than "
-                           f"float32 there, although {hardware.reason})")
     gated = _gated_name(model)
     record = GATE_RESULTS.get(gated) if gated else None
     if record is not None and not record.passed:
