@@ -119,6 +119,8 @@ def test_scales():
         replace(SCALES["tiny"], t3_pool=4)
     with pytest.raises(ValueError, match="at least two basic tasks"):
         replace(SCALES["tiny"], basic_tasks=("gsm8k",))
+    with pytest.raises(ValueError, match="scale tiny: t2_mixture must be at least 1, got 0"):
+        replace(SCALES["tiny"], t2_mixture=0)
     assert SCALES["small"].steps_per_run(64) == 16
 
 

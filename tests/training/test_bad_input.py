@@ -21,7 +21,10 @@ REPO = Path(__file__).resolve().parents[2]
     (dict(max_steps=0), "max_steps"), (dict(epochs=0), "epochs"),
     (dict(batch_size=0), "batch_size"), (dict(save_at=[-1]), "save_at"),
     (dict(max_steps=4, save_at=[0, 8]), "beyond max_steps"),
-    (dict(track_method="grad"), "track_method"),
+    (dict(track_method="grad"), "unknown track_method 'grad'; choose one of paper, abs"),
+    (dict(max_length=4), "max_length must be at least 8, got 4"),
+    (dict(save_steps=0), "save_steps must be at least 1, got 0"),
+    (dict(format="xml"), "unknown format 'xml'; choose one of auto, chat, raw"),
 ])
 def test_settings_out_of_range(settings, message):
     with pytest.raises(ConfigError, match=message):

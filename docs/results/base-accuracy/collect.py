@@ -53,8 +53,10 @@ def collect(root: Path) -> list[dict]:
                     "model_fingerprint": result["model_fingerprint"],
                     "data_fingerprint": entry["data"].get("fingerprint"),
                     "settings": result["settings"], "versions": result["versions"],
+                    "dtype": result.get("dtype", "float32"),
                     "command": f"headprint eval --model {model} --format {fmt} --task {task} "
-                               f"--limit {result['settings']['limit']}"})
+                               f"--limit {result['settings']['limit']}"
+                               + f" --dtype {result.get('dtype', 'float32')}"})
     return records
 
 
@@ -73,6 +75,8 @@ def table(records: list[dict]) -> str:
                 cell = f"{r['accuracy']:.2f}"
                 if r["n"] != 50:  # the grid's usual row count
                     cell += f" ({r['n']} rows)"
+                if r.get("dtype", "float32") != "float32":
+                    cell += f" ({r['dtype']})"
                 if r["n_empty"]:
                     cell += f" ({r['n_empty']} empty)"
                 cells.append(cell)

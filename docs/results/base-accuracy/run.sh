@@ -2,7 +2,9 @@
 # Base accuracies of the built-in models in both prompt formats (docs/results.md,
 # "Base accuracies"). One `headprint eval` per model, format and task, so a killed run keeps
 # what finished; collect.py gathers the results.json files into this folder.
-#   usage: docs/results/base-accuracy/run.sh OUT_ROOT [LIMIT]
+#   usage: [DTYPE=float32] docs/results/base-accuracy/run.sh OUT_ROOT [LIMIT]
+# (float32 by default: the grid was begun on a CPU without bfloat16 instructions, where
+# --dtype auto meant float32.)
 set -u
 out=${1:?output root}
 limit=${2:-50}
@@ -15,6 +17,7 @@ run() {  # model format task
     mkdir -p "$(dirname "$dir")"
     start=$(date +%s)
     python -m headprint eval --model "$1" --format "$2" --task "$3" --limit "$limit" \
+        --dtype "${DTYPE:-float32}" \
         --out "$dir" > "$dir.log" 2>&1
     echo "$1 $2 $3 exit $? $(( $(date +%s) - start )) s" >> "$out/times.txt"
 }

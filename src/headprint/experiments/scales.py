@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from headprint.errors import UsageError
+from headprint.settings import require_at_least
 
 __all__ = ["Scale", "SCALES", "get_scale", "ANALYSIS_TASKS"]
 
@@ -82,9 +83,10 @@ class Scale:
     def __post_init__(self) -> None:
         positive = ("n_train", "n_patterns", "batch_size", "max_length", "t2_target_train",
                     "t2_mixture", "t2_top_k", "t2_max_gen_toks")
-        for name in positive:
-            if getattr(self, name) < 1:
-                raise UsageError(f"scale {self.name}: {name} must be at least 1")
+        try:
+            require_at_least(self, positive)
+        except UsageError as err:
+            raise UsageError(f"scale {self.name}: {err}") from None
         if self.t3_pool is not None and max(self.t3_sizes) > self.t3_pool:
             raise UsageError(f"scale {self.name}: selection sizes {self.t3_sizes} exceed the "
                              f"pool of {self.t3_pool} rows")

@@ -20,7 +20,7 @@ from headprint.errors import UsageError
 from headprint.models import DEFAULT_MODEL
 from headprint.patterns.scoring import LossScaling, Method
 from headprint.settings import (HfArg, PromptFormat, TextError, int_list, read_settings,
-                                setting_names)
+                                require_at_least, require_choice, setting_names)
 
 __all__ = ["SFTConfig", "ConfigError", "TRAINING_FIELDS", "LR_SCHEDULERS",
            "parse_steps"]
@@ -147,30 +147,26 @@ class SFTConfig:
 
         check(0 < self.lr <= 1, f"learning rate must be in (0, 1], got {self.lr}")
         check(self.epochs > 0, f"epochs must be positive, got {self.epochs}")
-        check(self.max_steps is None or self.max_steps >= 1,
-              f"max_steps must be at least 1, got {self.max_steps}")
-        for name in ("batch_size", "grad_accum", "max_length", "track_limit",
-                     "track_batch_size", "lora_r", "lora_alpha"):
-            check(getattr(self, name) >= 1, f"{name} must be at least 1, got "
-                                            f"{getattr(self, name)}")
-        check(self.max_length >= 8, f"max_length must be at least 8, got {self.max_length}")
-        check(self.limit is None or self.limit >= 1, f"limit must be at least 1, got {self.limit}")
+        try:  # the shared checks, raised as this class's ConfigError
+            require_at_least(self, ("max_steps", "batch_size", "grad_accum", "track_limit",
+                                    "track_batch_size", "lora_r", "lora_alpha", "limit",
+                                    "save_steps"))
+            require_at_least(self, ("max_length",), 8)
+            require_choice(self.format, ("auto", "chat", "raw"), "format")
+            require_choice(self.track_method, ("paper", "abs"), "track_method")
+            require_choice(self.track_loss, ("sample", "batch"), "track_loss")
+            require_choice(self.lr_scheduler, LR_SCHEDULERS, "lr_scheduler")
+        except UsageError as err:
+            raise ConfigError(str(err)) from None
         check(0 <= self.warmup_ratio < 1, f"warmup_ratio must be in [0, 1), got "
                                           f"{self.warmup_ratio}")
         check(self.weight_decay >= 0, "weight_decay must be non-negative")
         check(self.max_grad_norm >= 0, "max_grad_norm must be non-negative (0: no clipping)")
         check(0 <= self.lora_dropout < 1, "lora_dropout must be in [0, 1)")
-        check(self.save_steps is None or self.save_steps >= 1,
-              f"save_steps must be at least 1, got {self.save_steps}")
         check(all(s >= 0 for s in self.save_at), f"save_at steps must be >= 0: {self.save_at}")
         if self.max_steps is not None:
             late = [s for s in self.save_at if s > self.max_steps]
             check(not late, f"save_at steps {late} are beyond max_steps={self.max_steps}")
-        check(self.format in ("auto", "chat", "raw"),
-              f"format must be 'auto', 'chat' or 'raw', got {self.format!r}")
-        check(self.track_method in ("paper", "abs"), "track_method must be 'paper' or 'abs'")
-        check(self.track_loss in ("sample", "batch"), "track_loss must be 'sample' or 'batch'")
-        check(self.lr_scheduler in LR_SCHEDULERS, f"unknown lr_scheduler {self.lr_scheduler!r}")
         if self.deepspeed is not None:
             check(Path(self.deepspeed).is_file(), f"deepspeed config {self.deepspeed} not found")
 
