@@ -5,10 +5,10 @@ workload").
     OMP_NUM_THREADS=1 PYTHONPATH=src .venv/bin/python bench/dtype_workloads.py \
         [MODEL] [OUT.json]
 
-Workloads, each timed twice per dtype with the dtypes alternating; the second (warm) call
-is compared, and the first is recorded too: bfloat16's first call pays a one-time cost
-(oneDNN preparing its kernels) that once made a cold measurement read bfloat16 decoding as
-slower than float32.
+Workloads, each timed twice per dtype with the dtypes alternating, so that both dtypes see
+the same load; the second call is compared and the first is recorded too. (Timed in two
+separate processes under different load, bfloat16 decoding once read as slower than
+float32: only ratios taken in one run are compared.)
 
 - ``train``: one forward and backward of 4 × 384 tokens, the model's own loss. float32
   weights; ``bf16-mixed`` is headprint's SFT in bfloat16 (float32 weights under bfloat16
@@ -21,6 +21,7 @@ Prints seconds per call and the float32 / bfloat16 ratio (above 1: bfloat16 is f
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from contextlib import nullcontext
@@ -91,7 +92,7 @@ def main(model: str = "qwen2.5-coder-0.5b", out: str | None = None) -> dict:
               flush=True)
     record = {"model": model, "threads": torch.get_num_threads(),
               "cpu_bf16_flags": sorted(cpu_bf16_flags()),
-              "torch": torch.__version__, "seconds": seconds,
+              "torch": torch.__version__, "load_average": os.getloadavg(), "seconds": seconds,
               "first_call_seconds": first}
     if out:
         Path(out).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")

@@ -23,7 +23,7 @@ def _times(root: Path) -> dict[tuple[str, str, str], int]:
     found = {}
     path = root / "times.txt"
     # "MODEL FORMAT TASK [limit N] exit CODE SECONDS s [HH:MM]", one line per finished run
-    line_form = re.compile(r"^(\S+) (\S+) (\S+) (?:limit \d+ )?exit (\d+) (\d+) s")
+    line_form = re.compile(r"^(\S+) (\S+) (\S+) (?:limit \d+ )?(?:dtype \S+ )?exit (\d+) (\d+) s")
     for line in path.read_text().splitlines() if path.exists() else []:
         match = line_form.match(line)
         if match and match[4] == "0":
