@@ -1,0 +1,66 @@
+"""Copy an experiment run's checkable outputs into this folder: its results and report,
+and every finished step's records, never model weights.
+
+    python docs/results/export_steps.py OUT EXPERIMENT DEST
+
+``OUT`` is a ``headprint reproduce --out`` folder, ``EXPERIMENT`` one of its experiments
+(``table2``, ...; skipped when it has not finished yet), ``DEST`` a folder under
+``docs/results/``. Copied:
+
+- ``OUT/EXPERIMENT/results.json`` and ``report.md``, when the experiment has finished;
+- every finished step (a folder of ``OUT/steps`` with a ``step.json``) whose weights are gone,
+  which ``reproduce`` prunes once nothing downstream needs them: its ``step.json``, an SFT
+  run's ``run.json``, its tracked patterns with their manifests, an evaluation's samples.
+  Left out: tokenizer files, trainer state, and steps that still hold weights (an SFT run
+  whose evaluation has not run: copying its record without its weights would let a later
+  run reuse a step it cannot use).
+
+Copying ``DEST/steps`` back into a run folder's ``steps/`` lets ``headprint reproduce``
+reuse those steps on another machine (a step is found by the hash of its settings).
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+#: File names never copied: weights, tokenizer and trainer state, locks.
+SKIP_NAMES = {"tokenizer.json", "tokenizer_config.json", "training_args.bin",
+              "special_tokens_map.json", "chat_template.jinja", "generation_config.json",
+              ".headprint-step.lock", ".headprint-step.holder", ".headprint-write.lock",
+              ".headprint-write.holder"}
+
+
+def _holds_weights(step: Path) -> bool:
+    return any((step / "run" / "final").glob("*.safetensors")) or any(
+        (step / "run").glob("checkpoint-*"))
+
+
+def export(out: Path, experiment: str, dest: Path) -> tuple[int, int]:
+    """Copy; return ``(steps copied, steps left out because they hold weights)``."""
+    finished = out / experiment / "results.json"
+    if finished.exists():
+        dest.mkdir(parents=True, exist_ok=True)
+        for name in ("results.json", "report.md"):
+            if (out / experiment / name).exists():
+                shutil.copy2(out / experiment / name, dest / name)
+    copied = held = 0
+    for record in sorted((out / "steps").glob("*/*/step.json")):
+        step = record.parent
+        if _holds_weights(step):
+            held += 1
+            continue
+        target = dest / "steps" / step.relative_to(out / "steps")
+        for path in step.rglob("*"):
+            if path.is_file() and path.name not in SKIP_NAMES:
+                (target / path.relative_to(step)).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target / path.relative_to(step))
+        copied += 1
+    return copied, held
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4:
+        sys.exit(__doc__)
+    n, held = export(Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]))
+    print(f"{n} finished steps copied; {held} left out (they still hold weights)")
