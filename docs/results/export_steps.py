@@ -11,9 +11,9 @@ and every finished step's records, never model weights.
 - every finished step (a folder of ``OUT/steps`` with a ``step.json``) whose weights are gone,
   which ``reproduce`` prunes once nothing downstream needs them: its ``step.json``, an SFT
   run's ``run.json``, its tracked patterns with their manifests, an evaluation's samples.
-  Left out: tokenizer files, trainer state, and steps that still hold weights (an SFT run
+  Left out: tokenizer files, trainer state, steps that still hold weights (an SFT run
   whose evaluation has not run: copying its record without its weights would let a later
-  run reuse a step it cannot use).
+  run reuse a step it cannot use), and every step made from one of those.
 
 Copying ``DEST/steps`` back into a run folder's ``steps/`` lets ``headprint reproduce``
 reuse those steps on another machine (a step is found by the hash of its settings).
@@ -44,10 +44,24 @@ def export(out: Path, experiment: str, dest: Path) -> tuple[int, int]:
         for name in ("results.json", "report.md"):
             if (out / experiment / name).exists():
                 shutil.copy2(out / experiment / name, dest / name)
+    steps = {record.parent.relative_to(out / "steps").as_posix(): record
+             for record in sorted((out / "steps").glob("*/*/step.json"))}
+    # A step that still holds weights is left out, and so is every step made from it (its
+    # settings name it): restored elsewhere, the left-out step is made again, and a step
+    # kept from the first making would not match the second.
+    left_out = {rel for rel, record in steps.items() if _holds_weights(record.parent)}
+    grew = True
+    while grew:
+        grew = False
+        for rel, record in steps.items():
+            text = record.read_text(encoding="utf-8")
+            if rel not in left_out and any(f'"{other}' in text for other in left_out):
+                left_out.add(rel)
+                grew = True
     copied = held = 0
-    for record in sorted((out / "steps").glob("*/*/step.json")):
+    for rel, record in steps.items():
         step = record.parent
-        if _holds_weights(step):
+        if rel in left_out:
             held += 1
             continue
         target = dest / "steps" / step.relative_to(out / "steps")
@@ -63,4 +77,5 @@ if __name__ == "__main__":
     if len(sys.argv) != 4:
         sys.exit(__doc__)
     n, held = export(Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]))
-    print(f"{n} finished steps copied; {held} left out (they still hold weights)")
+    print(f"{n} finished steps copied; {held} left out (they hold weights, or were made "
+          f"from a step that does)")
