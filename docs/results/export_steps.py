@@ -24,11 +24,12 @@ import shutil
 import sys
 from pathlib import Path
 
-#: File names never copied: weights, tokenizer and trainer state, locks.
+from headprint.locking import lock_files
+
+#: File names never copied: tokenizer and trainer state, and the lock files.
 SKIP_NAMES = {"tokenizer.json", "tokenizer_config.json", "training_args.bin",
               "special_tokens_map.json", "chat_template.jinja", "generation_config.json",
-              ".headprint-step.lock", ".headprint-step.holder", ".headprint-write.lock",
-              ".headprint-write.holder"}
+              *lock_files("step"), *lock_files("write")}
 
 
 def _holds_weights(step: Path) -> bool:
@@ -50,11 +51,11 @@ def export(out: Path, experiment: str, dest: Path) -> tuple[int, int]:
     # settings name it): restored elsewhere, the left-out step is made again, and a step
     # kept from the first making would not match the second.
     left_out = {rel for rel, record in steps.items() if _holds_weights(record.parent)}
+    texts = {rel: record.read_text(encoding="utf-8") for rel, record in steps.items()}
     grew = True
     while grew:
         grew = False
-        for rel, record in steps.items():
-            text = record.read_text(encoding="utf-8")
+        for rel, text in texts.items():
             if rel not in left_out and any(f'"{other}' in text for other in left_out):
                 left_out.add(rel)
                 grew = True

@@ -42,6 +42,7 @@ def collect(root: Path) -> list[dict]:
                     continue
                 result = json.loads(path.read_text())
                 entry = result["tasks"][task]
+                dtype = result.get("dtype", "float32")
                 records.append({
                     "model": model, "format": result["format"], "task": task,
                     "split": entry["split"], "n": entry["n"],
@@ -53,10 +54,10 @@ def collect(root: Path) -> list[dict]:
                     "model_fingerprint": result["model_fingerprint"],
                     "data_fingerprint": entry["data"].get("fingerprint"),
                     "settings": result["settings"], "versions": result["versions"],
-                    "dtype": result.get("dtype", "float32"),
+                    "dtype": dtype,
                     "command": f"headprint eval --model {model} --format {fmt} --task {task} "
                                f"--limit {result['settings']['limit']}"
-                               + f" --dtype {result.get('dtype', 'float32')}"})
+                               f" --dtype {dtype}"})
     return records
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from headprint.errors import UsageError
 from headprint.models import DEFAULT_MODEL
@@ -152,9 +152,9 @@ class SFTConfig:
                                     "track_batch_size", "lora_r", "lora_alpha", "limit",
                                     "save_steps"))
             require_at_least(self, ("max_length",), 8)
-            require_choice(self.format, ("auto", "chat", "raw"), "format")
-            require_choice(self.track_method, ("paper", "abs"), "track_method")
-            require_choice(self.track_loss, ("sample", "batch"), "track_loss")
+            require_choice(self.format, get_args(PromptFormat), "format")
+            require_choice(self.track_method, get_args(Method), "track_method")
+            require_choice(self.track_loss, get_args(LossScaling), "track_loss")
             require_choice(self.lr_scheduler, LR_SCHEDULERS, "lr_scheduler")
         except UsageError as err:
             raise ConfigError(str(err)) from None
