@@ -36,7 +36,7 @@ from headprint.experiments.record import ExperimentResult, Record, save_experime
 from headprint.experiments.replicates import compare_seeds, mean_sd
 from headprint.experiments.shared import before_after, family_of, task_runs
 
-__all__ = ["run", "NAME", "TITLE", "ARMS", "MIXTURES", "Table2Numbers"]
+__all__ = ["run", "evaluate_arm", "NAME", "TITLE", "ARMS", "MIXTURES", "Table2Numbers"]
 
 NAME = "table2"
 TITLE = "Table 2: a basic-task mixture from pattern composition, then the target data"
@@ -94,8 +94,10 @@ def _mixtures(ctx: Context, target: tuple[Path, Path], basis: dict[str, tuple[Pa
     return rel(ctx.steps.run("mixture", f"t2-mixtures-s{seed}", settings, make))
 
 
-def _seed(ctx: Context, seed: int, basis: dict[str, tuple[Path, Path]]) -> dict[str, Any]:
-    """Every trained arm of one seed: ``{"arms": {arm: eval result}, "mixture": info}``."""
+def _train_seed(ctx: Context, seed: int, basis: dict[str, tuple[Path, Path]]
+                ) -> dict[str, Any]:
+    """Train every arm of one seed: ``{"refs": {arm: SFT step}, "mixture": info,
+    "target": (pattern sets before, after)}``."""
     s = ctx.scale
     task = s.complex_task
     sft_target = blocks.sft(ctx, f"t2-target-s{seed}", task, s.t2_target_train,
@@ -109,14 +111,18 @@ def _seed(ctx: Context, seed: int, basis: dict[str, tuple[Path, Path]]) -> dict[
         refs[arm] = blocks.sft(ctx, f"t2-{arm.lower()}-s{seed}", task, s.t2_target_train,
                                init=stage1, seed=seed)
         ctx.prune_weights(stage1)
-    results = {}
-    for arm, ref in refs.items():
-        results[arm] = blocks.evaluation(ctx, f"t2-{arm.lower()}-s{seed}", task, model=ref,
-                                         limit=s.t2_test, max_gen_toks=s.t2_max_gen_toks,
-                                         loss=True)
-        ctx.prune_weights(ref)
-    return {"arms": results, "mixture": ctx.steps.result(ctx.steps.path(mix)),
+    return {"refs": refs, "mixture": ctx.steps.result(ctx.steps.path(mix)),
             "target": target}
+
+
+def evaluate_arm(ctx: Context, seed: int, arm: str, ref: str) -> dict[str, Any]:
+    """Evaluate the trained ``arm`` of ``seed`` (SFT step ``ref``) on the target's test
+    rows, then delete its weights (nothing else is made from them)."""
+    s = ctx.scale
+    result = blocks.evaluation(ctx, f"t2-{arm.lower()}-s{seed}", s.complex_task, model=ref,
+                               limit=s.t2_test, max_gen_toks=s.t2_max_gen_toks, loss=True)
+    ctx.prune_weights(ref)
+    return result
 
 
 def _per_seed(runs: dict[int, dict], base: dict, arm: str, key: str) -> dict[int, dict]:
@@ -151,9 +157,14 @@ def run(ctx: Context) -> ExperimentResult:
     s = ctx.scale
     task = s.complex_task
     basis = before_after(ctx, task_runs(ctx, s.basic_tasks))
+    # Every seed is trained before anything is evaluated, so that a second process can
+    # evaluate finished arms (the same steps) while training goes on.
+    runs = {seed: _train_seed(ctx, seed, basis) for seed in s.seeds}
     base = blocks.evaluation(ctx, "t2-base", task, limit=s.t2_test,
                              max_gen_toks=s.t2_max_gen_toks, loss=True)
-    runs = {seed: _seed(ctx, seed, basis) for seed in s.seeds}
+    for seed, trained in runs.items():
+        trained["arms"] = {arm: evaluate_arm(ctx, seed, arm, ref)
+                           for arm, ref in trained["refs"].items()}
     acc = {a: [base["accuracy"]] if a == "Base" else [r["arms"][a]["accuracy"]
                                                       for r in runs.values()] for a in ARMS}
     loss = {a: [base["loss"]] if a == "Base" else [r["arms"][a]["loss"] for r in runs.values()]
