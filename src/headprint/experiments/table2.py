@@ -17,7 +17,9 @@ rows:
 
 Every trained arm runs once per seed of the scale (training order and every draw change
 with the seed) and is reported as mean ± sd; verdicts weigh the noise over test rows and
-the spread between seeds (:mod:`headprint.experiments.replicates`). Accuracy is pass@1 of
+the spread between seeds (:mod:`headprint.experiments.replicates`). Every seed's arms are
+trained before any is evaluated, so another process can evaluate finished arms meanwhile
+(:func:`evaluate_arm` makes the same steps). Accuracy is pass@1 of
 the generated program (greedy); the held-out loss of the gold program is reported beside
 it, and decides a comparison only when both arms' accuracy is 0 on every seed.
 """
